@@ -1,0 +1,1036 @@
+//! Validation of a whole configuration into a [`Tenant`] (CHN-02, CHN-08,
+//! FLW-01). Every error is collected, with its path and source location;
+//! only a configuration without errors yields a tenant.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono_tz::Tz;
+
+use super::hours::{self, BusinessHours};
+use super::locate::{Locator, Path};
+use super::raw::*;
+use super::*;
+use crate::dialnum::DialNumber;
+use crate::dtmf::Digit;
+use crate::ids::*;
+use crate::time::SimDuration;
+
+/// The RONA timeout when a queue does not set one (AGT-04).
+pub const DEFAULT_MAX_TIME_AVAILABLE: SimDuration = SimDuration::from_secs(18);
+/// The service-level threshold of an entry point that does not set one.
+pub const DEFAULT_SERVICE_LEVEL: SimDuration = SimDuration::from_secs(20);
+/// How long a menu waits for a key after its prompt.
+pub const DEFAULT_MENU_TIMEOUT: SimDuration = SimDuration::from_secs(5);
+/// How many times a menu plays before it gives up.
+pub const DEFAULT_MENU_ATTEMPTS: u8 = 3;
+/// The longest value a variable may hold (CAD-02).
+pub const MAX_VALUE_CHARS: usize = 256;
+
+struct Cx<'a> {
+    loc: Locator<'a>,
+    errors: Vec<ConfigError>,
+}
+
+impl Cx<'_> {
+    fn err(&mut self, path: &Path, message: impl Into<String>) {
+        let (line, column) = self.loc.locate(path);
+        self.errors.push(ConfigError {
+            line,
+            column,
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn name(&mut self, path: &Path, what: &str, name: &str) {
+        if name.is_empty() || name.chars().count() > 80 {
+            self.err(
+                path,
+                format!("the {what} name \"{name}\" must hold 1 to 80 characters"),
+            );
+        } else if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            self.err(
+                path,
+                format!("the {what} name \"{name}\" may hold only letters, digits, _ and -"),
+            );
+        }
+    }
+
+    fn duration(&mut self, path: &Path, d: SimDuration, min: SimDuration, max: SimDuration) {
+        if d < min || d > max {
+            self.err(
+                path,
+                format!("{d} is out of range; use a value from {min} to {max}"),
+            );
+        }
+    }
+
+    fn int(&mut self, path: &Path, v: i64, min: i64, max: i64) -> i64 {
+        if v < min || v > max {
+            self.err(
+                path,
+                format!("{v} is out of range; use a value from {min} to {max}"),
+            );
+            return min;
+        }
+        v
+    }
+
+    fn timezone(&mut self, path: &Path, tz: &str) -> Tz {
+        match tz.parse::<Tz>() {
+            Ok(tz) => tz,
+            Err(_) => {
+                self.err(
+                    path,
+                    format!("\"{tz}\" is not a time zone of the IANA database; use one such as \"Europe/Warsaw\""),
+                );
+                Tz::UTC
+            }
+        }
+    }
+
+    fn lookup<T: Copy>(
+        &mut self,
+        path: &Path,
+        names: &BTreeMap<String, T>,
+        what: &str,
+        table: &str,
+        name: &str,
+    ) -> Option<T> {
+        let found = names.get(name).copied();
+        if found.is_none() {
+            self.err(
+                path,
+                format!("unknown {what} \"{name}\"; define it under [{table}]"),
+            );
+        }
+        found
+    }
+}
+
+fn index_of<T, I: Copy>(map: &BTreeMap<String, T>, ctor: fn(u32) -> I) -> BTreeMap<String, I> {
+    map.keys()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), ctor(i as u32)))
+        .collect()
+}
+
+/// Turns a TOML serde error into a located [`ConfigError`].
+fn serde_error(loc: &Locator<'_>, e: &toml::de::Error) -> ConfigError {
+    let message = e.message().trim().to_string();
+    let (line, column) = match e.span() {
+        Some(span) => loc.line_col(loc.refine_unknown_field(span.start, &message)),
+        None => (0, 0),
+    };
+    let message = match message.strip_prefix("unknown field") {
+        Some(rest) => format!("unknown key{rest}"),
+        None => message,
+    };
+    ConfigError {
+        line,
+        column,
+        path: String::new(),
+        message,
+    }
+}
+
+/// Parses and validates a whole configuration.
+pub fn compile(text: &str) -> Result<Tenant, ConfigErrors> {
+    let loc = Locator::new(text);
+    let raw: RawConfig = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return Err(ConfigErrors(vec![serde_error(&loc, &e)])),
+    };
+    let mut cx = Cx {
+        loc,
+        errors: Vec::new(),
+    };
+    let tenant = build(&mut cx, &raw, text);
+    if cx.errors.is_empty() {
+        Ok(tenant)
+    } else {
+        cx.errors.sort_by_key(|e| (e.line, e.column));
+        Err(ConfigErrors(cx.errors))
+    }
+}
+
+fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
+    let root = Path::default();
+
+    // Tenant.
+    let t = root.key("tenant");
+    let name = raw.tenant.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 80 {
+        cx.err(
+            &t.key("name"),
+            "the tenant name must hold 1 to 80 characters",
+        );
+    }
+    let timezone = cx.timezone(&t.key("timezone"), &raw.tenant.timezone);
+    let limit = cx.int(
+        &t.key("concurrent_call_limit"),
+        raw.tenant.concurrent_call_limit,
+        1,
+        100_000,
+    );
+
+    // Name indices, so that references can be checked in any order.
+    let profile_ix = index_of(&raw.profiles, ProfileIdx);
+    let team_ix = index_of(&raw.teams, TeamIdx);
+    let agent_ix = index_of(&raw.agents, AgentIdx);
+    let queue_ix = index_of(&raw.queues, QueueIdx);
+    let hours_ix = index_of(&raw.business_hours, HoursIdx);
+    let prompt_ix = index_of(&raw.prompts, PromptIdx);
+    let flow_ix = index_of(&raw.flows, FlowIdx);
+
+    let wrap_up = wrap_up_policy(cx, &raw.wrap_up);
+    let idle_reasons = reason_list(
+        cx,
+        &root.key("idle").key("reasons"),
+        &raw.idle.reasons,
+        "idle",
+    );
+
+    let profiles = raw
+        .profiles
+        .iter()
+        .map(|(pname, p)| {
+            let path = root.key("profiles").key(pname);
+            cx.name(&path, "profile", pname);
+            let voice = cx.int(&path.key("voice"), p.voice, 0, 1) as u8;
+            let chat = cx.int(&path.key("chat"), p.chat, 0, 10) as u8;
+            let email = cx.int(&path.key("email"), p.email, 0, 10) as u8;
+            let social = cx.int(&path.key("social"), p.social, 0, 10) as u8;
+            if voice + chat + email + social == 0 {
+                cx.err(&path, format!("profile \"{pname}\" allows no channel at all; give at least one channel a capacity"));
+            }
+            Profile { name: pname.clone(), voice, chat, email, social }
+        })
+        .collect::<Vec<_>>();
+
+    let mut teams = raw
+        .teams
+        .iter()
+        .map(|(tname, team)| {
+            cx.name(&root.key("teams").key(tname), "team", tname);
+            Team {
+                name: tname.clone(),
+                description: team.description.clone(),
+                agents: Vec::new(),
+            }
+        })
+        .collect::<Vec<_>>();
+
+    let mut dns: BTreeMap<DialNumber, String> = BTreeMap::new();
+    let mut agents = Vec::with_capacity(raw.agents.len());
+    for (i, (id, a)) in raw.agents.iter().enumerate() {
+        let path = root.key("agents").key(id);
+        cx.name(&path, "agent id", id);
+        if a.name.trim().is_empty() || a.name.chars().count() > 80 {
+            cx.err(
+                &path.key("name"),
+                format!("agent \"{id}\" needs a name of 1 to 80 characters"),
+            );
+        }
+        let dn = match DialNumber::parse(&a.dn) {
+            Ok(dn) => {
+                if let Some(other) = dns.insert(dn.clone(), id.clone()) {
+                    cx.err(
+                        &path.key("dn"),
+                        format!("dial number {dn} is already agent \"{other}\"'s"),
+                    );
+                }
+                dn
+            }
+            Err(e) => {
+                cx.err(&path.key("dn"), e.to_string());
+                DialNumber::parse("000").expect("a valid placeholder")
+            }
+        };
+        let team = cx
+            .lookup(&path.key("team"), &team_ix, "team", "teams", &a.team)
+            .unwrap_or(TeamIdx(0));
+        let profile = cx
+            .lookup(
+                &path.key("profile"),
+                &profile_ix,
+                "profile",
+                "profiles",
+                &a.profile,
+            )
+            .unwrap_or(ProfileIdx(0));
+        if let Some(t) = teams.get_mut(team.ix())
+            && raw.teams.contains_key(&a.team)
+        {
+            t.agents.push(AgentIdx(i as u32));
+        }
+        agents.push(Agent {
+            id: id.clone(),
+            name: a.name.trim().to_string(),
+            dn,
+            team,
+            profile,
+            handset: a.handset,
+            queues: Vec::new(),
+        });
+    }
+
+    let mut queues = Vec::with_capacity(raw.queues.len());
+    for (qi, (qname, q)) in raw.queues.iter().enumerate() {
+        let path = root.key("queues").key(qname);
+        cx.name(&path, "queue", qname);
+        let rona = q.max_time_available.unwrap_or(DEFAULT_MAX_TIME_AVAILABLE);
+        if let Some(d) = q.max_time_available {
+            cx.duration(
+                &path.key("max_time_available"),
+                d,
+                SimDuration::from_secs(1),
+                SimDuration::from_secs(600),
+            );
+        }
+        if let Some(d) = q.service_level {
+            cx.duration(
+                &path.key("service_level"),
+                d,
+                SimDuration::from_secs(1),
+                SimDuration::from_secs(3600),
+            );
+        }
+        let mut members: Vec<AgentIdx> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (i, aname) in q.agents.iter().enumerate() {
+            let p = path.key("agents").index(i);
+            if !seen.insert(("agent", aname.as_str())) {
+                cx.err(&p, format!("agent \"{aname}\" is listed twice"));
+            }
+            if let Some(a) = cx.lookup(&p, &agent_ix, "agent", "agents", aname)
+                && !members.contains(&a)
+            {
+                members.push(a);
+            }
+        }
+        for (i, tname) in q.teams.iter().enumerate() {
+            let p = path.key("teams").index(i);
+            if !seen.insert(("team", tname.as_str())) {
+                cx.err(&p, format!("team \"{tname}\" is listed twice"));
+            }
+            if let Some(t) = cx.lookup(&p, &team_ix, "team", "teams", tname) {
+                for &a in &teams[t.ix()].agents {
+                    if !members.contains(&a) {
+                        members.push(a);
+                    }
+                }
+            }
+        }
+        for (rank, &a) in members.iter().enumerate() {
+            agents[a.ix()].queues.push(Membership {
+                queue: QueueIdx(qi as u32),
+                rank: rank as u32,
+            });
+        }
+        queues.push(Queue {
+            name: qname.clone(),
+            description: q.description.clone(),
+            max_time_available: rona,
+            members,
+            strategy: q.strategy,
+            recording: q.recording,
+            service_level: q.service_level,
+        });
+    }
+
+    let hours = raw
+        .business_hours
+        .iter()
+        .map(|(hname, h)| business_hours(cx, &root.key("business_hours").key(hname), hname, h))
+        .collect::<Vec<_>>();
+
+    let prompts = raw
+        .prompts
+        .iter()
+        .map(|(pname, p)| {
+            cx.name(&root.key("prompts").key(pname), "prompt", pname);
+            Prompt {
+                name: pname.clone(),
+                text: p.text.clone(),
+                file: p.file.clone(),
+            }
+        })
+        .collect::<Vec<_>>();
+
+    let flows = raw
+        .flows
+        .iter()
+        .map(|(fname, f)| {
+            let refs = Refs {
+                queues: &queue_ix,
+                hours: &hours_ix,
+                prompts: &prompt_ix,
+            };
+            flow(cx, &root.key("flows").key(fname), fname, f, &refs)
+        })
+        .collect::<Vec<_>>();
+
+    // Entry points, with the system outbound EP (CHN-04).
+    let mut entry_points = Vec::with_capacity(raw.entry_points.len() + 1);
+    let mut numbers: BTreeMap<DialNumber, EpIdx> = BTreeMap::new();
+    let mut raw_eps: Vec<(String, Option<&RawEntryPoint>)> = raw
+        .entry_points
+        .iter()
+        .map(|(n, e)| (n.clone(), Some(e)))
+        .collect();
+    if !raw.entry_points.contains_key(OUTDIAL_TRANSFER_EP) {
+        raw_eps.push((OUTDIAL_TRANSFER_EP.to_string(), None));
+        raw_eps.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    for (ei, (ename, e)) in raw_eps.iter().enumerate() {
+        let path = root.key("entry_points").key(ename);
+        let Some(e) = e else {
+            entry_points.push(EntryPoint {
+                name: ename.clone(),
+                description: "Outdial Transfer to Queue".into(),
+                queue_type: QueueType::Outbound,
+                channel: ChannelKind::Telephony,
+                social: None,
+                timezone,
+                service_level: DEFAULT_SERVICE_LEVEL,
+                flow: None,
+                support_numbers: Vec::new(),
+                music_on_hold: None,
+                outdial_queue: None,
+                system: true,
+            });
+            continue;
+        };
+        let refs = EpRefs {
+            flows: &flow_ix,
+            prompts: &prompt_ix,
+            queues: &queue_ix,
+            tenant_tz: timezone,
+        };
+        let ep = entry_point(cx, &path, ename, e, &refs);
+        for (i, n) in ep.support_numbers.iter().enumerate() {
+            if let Some(other) = numbers.insert(n.clone(), EpIdx(ei as u32)) {
+                let other = &raw_eps[other.ix()].0;
+                cx.err(
+                    &path.key("support_numbers").index(i),
+                    format!("support number {n} already belongs to entry point \"{other}\""),
+                );
+            }
+            if let Some(agent) = dns.get(n) {
+                cx.err(
+                    &path.key("support_numbers").index(i),
+                    format!("support number {n} is also agent \"{agent}\"'s dial number"),
+                );
+            }
+        }
+        entry_points.push(ep);
+    }
+
+    Tenant {
+        name,
+        timezone,
+        concurrent_call_limit: limit as u32,
+        noise_removal: raw.tenant.noise_removal,
+        wrap_up,
+        idle_reasons,
+        profiles,
+        teams,
+        agents,
+        queues,
+        hours,
+        prompts,
+        entry_points,
+        flows,
+        numbers,
+        source: text.to_string(),
+    }
+}
+
+fn reason_list(cx: &mut Cx<'_>, path: &Path, list: &[String], what: &str) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    for (i, r) in list.iter().enumerate() {
+        if r.trim().is_empty() || r.chars().count() > 80 {
+            cx.err(
+                &path.index(i),
+                format!("a {what} reason must hold 1 to 80 characters"),
+            );
+        } else if !seen.insert(r.as_str()) {
+            cx.err(
+                &path.index(i),
+                format!("the {what} reason \"{r}\" is listed twice"),
+            );
+        }
+    }
+    list.to_vec()
+}
+
+fn wrap_up_policy(cx: &mut Cx<'_>, w: &RawWrapUp) -> WrapUpPolicy {
+    let path = Path::of(&["wrap_up"]);
+    let reasons = reason_list(cx, &path.key("reasons"), &w.reasons, "wrap-up");
+    if reasons.is_empty() {
+        cx.err(
+            &path.key("reasons"),
+            "list at least one wrap-up reason under [wrap_up] reasons; agents pick one to leave wrap-up (VOI-19)",
+        );
+    }
+    let default_reason = w.default_reason.as_ref().and_then(|d| {
+        let found = reasons
+            .iter()
+            .position(|r| r == d)
+            .map(|i| WrapUpReasonIdx(i as u32));
+        if found.is_none() {
+            cx.err(
+                &path.key("default_reason"),
+                format!("\"{d}\" is not one of the wrap-up reasons"),
+            );
+        }
+        found
+    });
+    if let Some(d) = w.auto_after {
+        cx.duration(
+            &path.key("auto_after"),
+            d,
+            SimDuration::from_secs(1),
+            SimDuration::from_secs(3600),
+        );
+        if w.default_reason.is_none() {
+            cx.err(
+                &path.key("auto_after"),
+                "automatic wrap-up needs a default_reason to submit; add one from the reasons",
+            );
+        }
+    }
+    WrapUpPolicy {
+        reasons,
+        auto_after: w.auto_after,
+        default_reason,
+    }
+}
+
+fn business_hours(cx: &mut Cx<'_>, path: &Path, name: &str, h: &RawHours) -> BusinessHours {
+    cx.name(path, "business hours", name);
+    let days = [
+        ("mon", &h.mon),
+        ("tue", &h.tue),
+        ("wed", &h.wed),
+        ("thu", &h.thu),
+        ("fri", &h.fri),
+        ("sat", &h.sat),
+        ("sun", &h.sun),
+    ];
+    let mut week: [Vec<(u16, u16)>; 7] = Default::default();
+    for (d, (day, ranges)) in days.iter().enumerate() {
+        for (i, text) in ranges.iter().enumerate() {
+            let p = path.key(day).index(i);
+            match hours::parse_range(text) {
+                Ok(range) => {
+                    if week[d].iter().any(|&(s, e)| range.0 < e && s < range.1) {
+                        cx.err(&p, format!("\"{text}\" overlaps another range of {day}"));
+                    }
+                    week[d].push(range);
+                }
+                Err(msg) => cx.err(&p, msg),
+            }
+        }
+        week[d].sort_unstable();
+    }
+    let mut holidays = BTreeSet::new();
+    for (i, text) in h.holidays.iter().enumerate() {
+        let p = path.key("holidays").index(i);
+        match hours::parse_date(text) {
+            Ok(date) => {
+                if !holidays.insert(date) {
+                    cx.err(&p, format!("holiday {text} is listed twice"));
+                }
+            }
+            Err(msg) => cx.err(&p, msg),
+        }
+    }
+    BusinessHours {
+        name: name.to_string(),
+        week,
+        holidays,
+    }
+}
+
+struct EpRefs<'a> {
+    flows: &'a BTreeMap<String, FlowIdx>,
+    prompts: &'a BTreeMap<String, PromptIdx>,
+    queues: &'a BTreeMap<String, QueueIdx>,
+    tenant_tz: Tz,
+}
+
+fn entry_point(
+    cx: &mut Cx<'_>,
+    path: &Path,
+    name: &str,
+    e: &RawEntryPoint,
+    refs: &EpRefs<'_>,
+) -> EntryPoint {
+    cx.name(path, "entry point", name);
+    if e.description.chars().count() > 250 {
+        cx.err(
+            &path.key("description"),
+            "the description may hold at most 250 characters",
+        );
+    }
+    let telephony_in = e.channel == ChannelKind::Telephony && e.queue_type == QueueType::Inbound;
+    let telephony_out = e.channel == ChannelKind::Telephony && e.queue_type == QueueType::Outbound;
+    if name == OUTDIAL_TRANSFER_EP && !telephony_out {
+        cx.err(path, format!("\"{OUTDIAL_TRANSFER_EP}\" is the system's outbound telephony entry point; it must stay outbound telephony"));
+    }
+    match (e.channel, e.social) {
+        (ChannelKind::Social, None) => cx.err(
+            &path.key("channel"),
+            "a social entry point needs a social channel type: messenger, sms or whatsapp",
+        ),
+        (ChannelKind::Social, Some(_)) | (_, None) => {}
+        (_, Some(_)) => cx.err(
+            &path.key("social"),
+            "a social channel type is allowed only when channel is \"social\"",
+        ),
+    }
+    let timezone = match &e.timezone {
+        Some(tz) => cx.timezone(&path.key("timezone"), tz),
+        None => refs.tenant_tz,
+    };
+    if let Some(d) = e.service_level {
+        cx.duration(
+            &path.key("service_level"),
+            d,
+            SimDuration::from_secs(1),
+            SimDuration::from_secs(3600),
+        );
+    }
+    let flow = match &e.flow {
+        Some(f) => cx.lookup(&path.key("flow"), refs.flows, "flow", "flows", f),
+        None => {
+            if e.queue_type == QueueType::Inbound {
+                cx.err(
+                    path,
+                    format!(
+                        "inbound entry point \"{name}\" needs a routing flow; set flow = \"...\""
+                    ),
+                );
+            }
+            None
+        }
+    };
+    let mut support_numbers = Vec::new();
+    if !telephony_in && !e.support_numbers.is_empty() {
+        cx.err(
+            &path.key("support_numbers"),
+            "support numbers belong only to inbound telephony entry points",
+        );
+    }
+    if telephony_in && e.support_numbers.is_empty() {
+        cx.err(
+            path,
+            format!("inbound telephony entry point \"{name}\" needs at least one support number"),
+        );
+    }
+    for (i, n) in e.support_numbers.iter().enumerate() {
+        match DialNumber::parse(n) {
+            Ok(dn) => {
+                if support_numbers.contains(&dn) {
+                    cx.err(
+                        &path.key("support_numbers").index(i),
+                        format!("support number {dn} is listed twice"),
+                    );
+                }
+                support_numbers.push(dn);
+            }
+            Err(err) => cx.err(&path.key("support_numbers").index(i), err.to_string()),
+        }
+    }
+    let music_on_hold = e.music_on_hold.as_ref().and_then(|m| {
+        if !telephony_out {
+            cx.err(
+                &path.key("music_on_hold"),
+                "music on hold is set only on outbound telephony entry points",
+            );
+        }
+        cx.lookup(
+            &path.key("music_on_hold"),
+            refs.prompts,
+            "prompt",
+            "prompts",
+            m,
+        )
+    });
+    let outdial_queue = e.outdial_queue.as_ref().and_then(|q| {
+        if !telephony_out {
+            cx.err(
+                &path.key("outdial_queue"),
+                "an outdial queue is set only on outbound telephony entry points",
+            );
+        }
+        cx.lookup(
+            &path.key("outdial_queue"),
+            refs.queues,
+            "queue",
+            "queues",
+            q,
+        )
+    });
+    EntryPoint {
+        name: name.to_string(),
+        description: e.description.clone(),
+        queue_type: e.queue_type,
+        channel: e.channel,
+        social: e.social,
+        timezone,
+        service_level: e.service_level.unwrap_or(DEFAULT_SERVICE_LEVEL),
+        flow,
+        support_numbers,
+        music_on_hold,
+        outdial_queue,
+        system: false,
+    }
+}
+
+struct Refs<'a> {
+    queues: &'a BTreeMap<String, QueueIdx>,
+    hours: &'a BTreeMap<String, HoursIdx>,
+    prompts: &'a BTreeMap<String, PromptIdx>,
+}
+
+fn flow(cx: &mut Cx<'_>, path: &Path, name: &str, f: &RawFlow, refs: &Refs<'_>) -> Flow {
+    cx.name(path, "flow", name);
+    let step_ix: BTreeMap<String, StepIdx> = index_of(&f.steps, StepIdx);
+    let var_ix: BTreeMap<String, VarIdx> = index_of(&f.variables, VarIdx);
+    let steps_path = path.key("steps");
+
+    let mut popovers = BTreeMap::new();
+    let variables = f
+        .variables
+        .iter()
+        .map(|(vname, v)| {
+            let vp = path.key("variables").key(vname);
+            cx.name(&vp, "variable", vname);
+            if let Some(d) = &v.default
+                && let Err(msg) = check_value(v.var_type, d)
+            {
+                cx.err(&vp.key("default"), msg);
+            }
+            let popover = v.popover.map(|p| {
+                let p = cx.int(&vp.key("popover"), p, 1, 6) as u8;
+                if v.secure {
+                    cx.err(&vp.key("popover"), format!("variable \"{vname}\" is secure and is never shown in a popover (AGT-09)"));
+                }
+                if let Some(other) = popovers.insert(p, vname.clone()) {
+                    cx.err(&vp.key("popover"), format!("popover position {p} is already variable \"{other}\"'s"));
+                }
+                p
+            });
+            Variable {
+                name: vname.clone(),
+                var_type: v.var_type,
+                default: v.default.clone(),
+                label: v.label.clone().unwrap_or_else(|| vname.clone()),
+                editable: v.editable,
+                secure: v.secure,
+                popover,
+            }
+        })
+        .collect::<Vec<_>>();
+
+    let start = cx.lookup(
+        &path.key("start"),
+        &step_ix,
+        "step",
+        &format!("flows.{name}.steps"),
+        &f.start,
+    );
+
+    let mut steps = Vec::with_capacity(f.steps.len());
+    for (sname, step) in &f.steps {
+        let sp = steps_path.key(sname);
+        cx.name(&sp, "step", sname);
+        let table = format!("flows.{name}.steps");
+        let step_ref = |cx: &mut Cx<'_>, key: &str, target: &str| {
+            cx.lookup(&sp.key(key), &step_ix, "step", &table, target)
+                .unwrap_or(StepIdx(0))
+        };
+        let compiled = match step {
+            RawStep::BusinessHours {
+                hours,
+                open,
+                closed,
+                holiday,
+            } => {
+                let h = cx.lookup(
+                    &sp.key("hours"),
+                    refs.hours,
+                    "business hours",
+                    "business_hours",
+                    hours,
+                );
+                let open = step_ref(cx, "open", open);
+                let closed = step_ref(cx, "closed", closed);
+                let holiday = match holiday {
+                    Some(hol) => step_ref(cx, "holiday", hol),
+                    None => closed,
+                };
+                Step::BusinessHours {
+                    hours: h.unwrap_or(HoursIdx(0)),
+                    open,
+                    closed,
+                    holiday,
+                }
+            }
+            RawStep::Play { prompt, next } => {
+                let prompt =
+                    cx.lookup(&sp.key("prompt"), refs.prompts, "prompt", "prompts", prompt);
+                let next = next.as_ref().map(|n| step_ref(cx, "next", n));
+                Step::Play {
+                    prompt: prompt.unwrap_or(PromptIdx(0)),
+                    next,
+                }
+            }
+            RawStep::Menu {
+                prompt,
+                options,
+                timeout,
+                attempts,
+                default,
+            } => {
+                let prompt =
+                    cx.lookup(&sp.key("prompt"), refs.prompts, "prompt", "prompts", prompt);
+                if options.is_empty() {
+                    cx.err(
+                        &sp.key("options"),
+                        "a menu needs at least one option, such as options = { 1 = \"sales\" }",
+                    );
+                }
+                let mut opts = Vec::with_capacity(options.len());
+                for (key, target) in options {
+                    let mut chars = key.chars();
+                    let digit = match (chars.next().and_then(Digit::from_char), chars.next()) {
+                        (Some(d), None) => Some(d),
+                        _ => {
+                            cx.err(
+                                &sp.key("options").key(key),
+                                format!(
+                                    "\"{key}\" is not a key of the phone; use one of 0-9, * or #"
+                                ),
+                            );
+                            None
+                        }
+                    };
+                    let target = cx
+                        .lookup(
+                            &sp.key("options").key(key),
+                            &step_ix,
+                            "step",
+                            &table,
+                            target,
+                        )
+                        .unwrap_or(StepIdx(0));
+                    if let Some(d) = digit {
+                        opts.push((d, target));
+                    }
+                }
+                let timeout = timeout.unwrap_or(DEFAULT_MENU_TIMEOUT);
+                cx.duration(
+                    &sp.key("timeout"),
+                    timeout,
+                    SimDuration::from_secs(1),
+                    SimDuration::from_secs(60),
+                );
+                let attempts = match attempts {
+                    Some(a) => cx.int(&sp.key("attempts"), *a, 1, 9) as u8,
+                    None => DEFAULT_MENU_ATTEMPTS,
+                };
+                let default = default.as_ref().map(|d| step_ref(cx, "default", d));
+                Step::Menu {
+                    prompt: prompt.unwrap_or(PromptIdx(0)),
+                    options: opts,
+                    timeout,
+                    attempts,
+                    default,
+                }
+            }
+            RawStep::Set {
+                variable,
+                value,
+                next,
+            } => {
+                let var = cx.lookup(
+                    &sp.key("variable"),
+                    &var_ix,
+                    "variable",
+                    &format!("flows.{name}.variables"),
+                    variable,
+                );
+                if value.chars().count() > MAX_VALUE_CHARS {
+                    cx.err(
+                        &sp.key("value"),
+                        format!("a value may hold at most {MAX_VALUE_CHARS} characters (CAD-02)"),
+                    );
+                }
+                if let Some(v) = var
+                    && !value.contains('{')
+                    && let Err(msg) = check_value(variables[v.ix()].var_type, value)
+                {
+                    cx.err(&sp.key("value"), msg);
+                }
+                for token in tokens(value) {
+                    if !matches!(token, "ani" | "dnis" | "digits" | "entry_point") {
+                        cx.err(&sp.key("value"), format!("unknown placeholder {{{token}}}; use {{ani}}, {{dnis}}, {{digits}} or {{entry_point}}"));
+                    }
+                }
+                let next = next.as_ref().map(|n| step_ref(cx, "next", n));
+                Step::Set {
+                    var: var.unwrap_or(VarIdx(0)),
+                    value: ValueTemplate(value.clone()),
+                    next,
+                }
+            }
+            RawStep::Queue { queue, priority } => {
+                let q = cx.lookup(&sp.key("queue"), refs.queues, "queue", "queues", queue);
+                let priority = match priority {
+                    Some(p) => cx.int(&sp.key("priority"), *p, 0, 9) as u8,
+                    None => 0,
+                };
+                Step::Queue {
+                    queue: q.unwrap_or(QueueIdx(0)),
+                    priority,
+                }
+            }
+            RawStep::Disconnect { prompt } => {
+                let prompt = prompt.as_ref().and_then(|p| {
+                    cx.lookup(&sp.key("prompt"), refs.prompts, "prompt", "prompts", p)
+                });
+                Step::Disconnect { prompt }
+            }
+        };
+        steps.push(compiled);
+    }
+
+    let step_names: Vec<String> = f.steps.keys().cloned().collect();
+    if let Some(start) = start
+        && cx.errors.is_empty()
+    {
+        check_graph(cx, &steps_path, &steps, &step_names, start);
+    }
+    Flow {
+        name: name.to_string(),
+        description: f.description.clone(),
+        start: start.unwrap_or(StepIdx(0)),
+        steps,
+        step_names,
+        variables,
+    }
+}
+
+/// The steps a step can go to next.
+pub fn successors(step: &Step) -> Vec<StepIdx> {
+    match step {
+        Step::BusinessHours {
+            open,
+            closed,
+            holiday,
+            ..
+        } => vec![*open, *closed, *holiday],
+        Step::Play { next, .. } | Step::Set { next, .. } => next.iter().copied().collect(),
+        Step::Menu {
+            options, default, ..
+        } => options
+            .iter()
+            .map(|o| o.1)
+            .chain(default.iter().copied())
+            .collect(),
+        Step::Queue { .. } | Step::Disconnect { .. } => Vec::new(),
+    }
+}
+
+/// Every step reachable; no loop made only of steps that take no time
+/// (business-hours branches and sets), which would never stop.
+fn check_graph(cx: &mut Cx<'_>, path: &Path, steps: &[Step], names: &[String], start: StepIdx) {
+    let mut reached = vec![false; steps.len()];
+    let mut stack = vec![start];
+    while let Some(s) = stack.pop() {
+        if std::mem::replace(&mut reached[s.ix()], true) {
+            continue;
+        }
+        stack.extend(successors(&steps[s.ix()]));
+    }
+    for (i, r) in reached.iter().enumerate() {
+        if !r {
+            cx.err(
+                &path.key(&names[i]),
+                format!("step \"{}\" is never reached from the start step", names[i]),
+            );
+        }
+    }
+    // Cycle detection among instantaneous steps: colour DFS.
+    let instant = |s: &Step| matches!(s, Step::BusinessHours { .. } | Step::Set { .. });
+    let mut colour = vec![0u8; steps.len()]; // 0 new, 1 on stack, 2 done
+    for root in 0..steps.len() {
+        if colour[root] != 0 || !instant(&steps[root]) {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        colour[root] = 1;
+        while let Some((node, child)) = stack.pop() {
+            let next: Vec<usize> = successors(&steps[node])
+                .into_iter()
+                .map(|s| s.ix())
+                .filter(|&s| instant(&steps[s]))
+                .collect();
+            if child < next.len() {
+                stack.push((node, child + 1));
+                let n = next[child];
+                if colour[n] == 1 {
+                    cx.err(
+                        &path.key(&names[n]),
+                        format!("step \"{}\" is part of a loop that never waits for the caller; route the loop through a play or menu step", names[n]),
+                    );
+                } else if colour[n] == 0 {
+                    colour[n] = 1;
+                    stack.push((n, 0));
+                }
+            } else {
+                colour[node] = 2;
+            }
+        }
+    }
+}
+
+fn tokens(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(t, _)| t))
+}
+
+/// Checks a literal value against its type (CAD-02: date-times in ISO 8601).
+pub fn check_value(var_type: VarType, value: &str) -> Result<(), String> {
+    if value.chars().count() > MAX_VALUE_CHARS {
+        return Err(format!(
+            "a value may hold at most {MAX_VALUE_CHARS} characters (CAD-02)"
+        ));
+    }
+    let ok = match var_type {
+        VarType::String => true,
+        VarType::Number => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+        VarType::Boolean => matches!(value, "true" | "false"),
+        VarType::Datetime => chrono::DateTime::parse_from_rfc3339(value).is_ok(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        let expected = match var_type {
+            VarType::String => "text",
+            VarType::Number => "a number",
+            VarType::Boolean => "true or false",
+            VarType::Datetime => "an ISO 8601 date-time such as 2026-11-23T09:30:00Z",
+        };
+        Err(format!("\"{value}\" is not {expected}"))
+    }
+}

@@ -1,0 +1,304 @@
+//! Tenant configuration (CHN-02, CHN-08, FLW-01): the TOML file as written
+//! ([`raw`]), its validation into the compiled, index-based [`Tenant`]
+//! ([`compile`]), locating each error in the source text ([`locate`]), and
+//! business hours ([`hours`]).
+//!
+//! A configuration is validated as a whole: [`Tenant::from_toml`] returns
+//! either a tenant or every error found, each with its line, column and path.
+//! Nothing of an invalid configuration is ever applied.
+
+pub mod compile;
+pub mod hours;
+pub mod locate;
+pub mod raw;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono_tz::Tz;
+
+use crate::dialnum::DialNumber;
+use crate::dtmf::Digit;
+use crate::ids::*;
+use crate::time::SimDuration;
+
+pub use hours::{BusinessHours, HoursStatus};
+pub use raw::{ChannelKind, QueueType, RoutingStrategy, SocialKind, VarType};
+
+/// The name of the outbound entry point every tenant has (CHN-04).
+pub const OUTDIAL_TRANSFER_EP: &str = "Outdial_Transfer_to_Queue";
+
+/// One configuration error: where it is and what is wrong, in one sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// 1-based line in the source text (0 when the error has no place, e.g. a missing table).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The dotted path of the value, e.g. `queues.support.teams[0]`.
+    pub path: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}: ", self.line, self.column)?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every error of one configuration, in source order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// A compiled, validated tenant configuration. Entities are stored in vectors
+/// indexed by the id types of [`crate::ids`], in the order of their names.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub name: String,
+    pub timezone: Tz,
+    pub concurrent_call_limit: u32,
+    pub noise_removal: bool,
+    pub wrap_up: WrapUpPolicy,
+    pub idle_reasons: Vec<String>,
+    pub profiles: Vec<Profile>,
+    pub teams: Vec<Team>,
+    pub agents: Vec<Agent>,
+    pub queues: Vec<Queue>,
+    pub hours: Vec<BusinessHours>,
+    pub prompts: Vec<Prompt>,
+    pub entry_points: Vec<EntryPoint>,
+    pub flows: Vec<Flow>,
+    /// Support number (normalized) -> its inbound telephony entry point (CHN-03).
+    pub numbers: BTreeMap<DialNumber, EpIdx>,
+    /// The configuration text this tenant was compiled from.
+    pub source: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct WrapUpPolicy {
+    pub reasons: Vec<String>,
+    /// Submit `default_reason` automatically after this long in wrap-up (VOI-19).
+    pub auto_after: Option<SimDuration>,
+    pub default_reason: Option<WrapUpReasonIdx>,
+}
+
+/// Per-channel concurrency of an agent (a multimedia profile).
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub name: String,
+    pub voice: u8,
+    pub chat: u8,
+    pub email: u8,
+    pub social: u8,
+}
+
+#[derive(Clone, Debug)]
+pub struct Team {
+    pub name: String,
+    pub description: String,
+    pub agents: Vec<AgentIdx>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Agent {
+    /// The agent's id (the key under `[agents]`).
+    pub id: String,
+    pub name: String,
+    pub dn: DialNumber,
+    pub team: TeamIdx,
+    pub profile: ProfileIdx,
+    /// A physical handset must be hung up before the next call (AGT-14).
+    pub handset: bool,
+    /// The queues this agent serves, in index order.
+    pub queues: Vec<Membership>,
+}
+
+/// An agent's place in a queue.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub queue: QueueIdx,
+    /// The agent's position in the queue's member list (the `linear` strategy's order).
+    pub rank: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Queue {
+    pub name: String,
+    pub description: String,
+    /// Maximum time available: the RONA timeout (AGT-04).
+    pub max_time_available: SimDuration,
+    /// Eligible agents in the queue's order: listed agents, then teams' agents.
+    pub members: Vec<AgentIdx>,
+    pub strategy: RoutingStrategy,
+    pub recording: bool,
+    /// Service-level threshold for this queue's statistics; absent: the entry point's.
+    pub service_level: Option<SimDuration>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Prompt {
+    pub name: String,
+    pub text: String,
+    pub file: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct EntryPoint {
+    pub name: String,
+    pub description: String,
+    pub queue_type: QueueType,
+    pub channel: ChannelKind,
+    pub social: Option<SocialKind>,
+    pub timezone: Tz,
+    pub service_level: SimDuration,
+    pub flow: Option<FlowIdx>,
+    pub support_numbers: Vec<DialNumber>,
+    pub music_on_hold: Option<PromptIdx>,
+    pub outdial_queue: Option<QueueIdx>,
+    /// Created by the system (CHN-04), not by the configuration.
+    pub system: bool,
+}
+
+/// A compiled flow (FLW-01).
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub name: String,
+    pub description: String,
+    pub start: StepIdx,
+    pub steps: Vec<Step>,
+    pub step_names: Vec<String>,
+    pub variables: Vec<Variable>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub var_type: VarType,
+    pub default: Option<String>,
+    pub label: String,
+    pub editable: bool,
+    pub secure: bool,
+    pub popover: Option<u8>,
+}
+
+/// A value a `set` step assigns: literal text with `{ani}`, `{dnis}`,
+/// `{digits}` and `{entry_point}` replaced when the step runs.
+#[derive(Clone, Debug)]
+pub struct ValueTemplate(pub String);
+
+#[derive(Clone, Debug)]
+pub enum Step {
+    BusinessHours {
+        hours: HoursIdx,
+        open: StepIdx,
+        closed: StepIdx,
+        holiday: StepIdx,
+    },
+    Play {
+        prompt: PromptIdx,
+        next: Option<StepIdx>,
+    },
+    Menu {
+        prompt: PromptIdx,
+        options: Vec<(Digit, StepIdx)>,
+        timeout: SimDuration,
+        attempts: u8,
+        default: Option<StepIdx>,
+    },
+    Set {
+        var: VarIdx,
+        value: ValueTemplate,
+        next: Option<StepIdx>,
+    },
+    Queue {
+        queue: QueueIdx,
+        priority: u8,
+    },
+    Disconnect {
+        prompt: Option<PromptIdx>,
+    },
+}
+
+impl Tenant {
+    /// Parses and validates a whole configuration (CHN-08).
+    pub fn from_toml(text: &str) -> Result<Tenant, ConfigErrors> {
+        compile::compile(text)
+    }
+
+    /// The agent with this id.
+    pub fn agent_by_id(&self, id: &str) -> Option<AgentIdx> {
+        position(&self.agents, |a| a.id == id).map(AgentIdx)
+    }
+
+    /// The queue with this name.
+    pub fn queue_by_name(&self, name: &str) -> Option<QueueIdx> {
+        position(&self.queues, |q| q.name == name).map(QueueIdx)
+    }
+
+    /// The entry point with this name.
+    pub fn entry_point_by_name(&self, name: &str) -> Option<EpIdx> {
+        position(&self.entry_points, |e| e.name == name).map(EpIdx)
+    }
+
+    /// The idle reason with this name.
+    pub fn idle_reason_by_name(&self, name: &str) -> Option<IdleReasonIdx> {
+        position(&self.idle_reasons, |r| r == name).map(IdleReasonIdx)
+    }
+
+    /// The wrap-up reason with this name.
+    pub fn wrap_up_reason_by_name(&self, name: &str) -> Option<WrapUpReasonIdx> {
+        position(&self.wrap_up.reasons, |r| r == name).map(WrapUpReasonIdx)
+    }
+
+    /// The prompt with this name.
+    pub fn prompt_by_name(&self, name: &str) -> Option<PromptIdx> {
+        position(&self.prompts, |p| p.name == name).map(PromptIdx)
+    }
+
+    /// The inbound entry point a dialled number reaches, if any (CHN-03).
+    pub fn entry_point_for_number(&self, dialled: &str) -> Option<EpIdx> {
+        let number = DialNumber::parse(dialled).ok()?;
+        self.numbers.get(&number).copied()
+    }
+
+    pub fn agent(&self, a: AgentIdx) -> &Agent {
+        &self.agents[a.ix()]
+    }
+    pub fn queue(&self, q: QueueIdx) -> &Queue {
+        &self.queues[q.ix()]
+    }
+    pub fn entry_point(&self, e: EpIdx) -> &EntryPoint {
+        &self.entry_points[e.ix()]
+    }
+    pub fn flow(&self, f: FlowIdx) -> &Flow {
+        &self.flows[f.ix()]
+    }
+    pub fn profile_of(&self, a: AgentIdx) -> &Profile {
+        &self.profiles[self.agent(a).profile.ix()]
+    }
+}
+
+fn position<T>(items: &[T], pred: impl Fn(&T) -> bool) -> Option<u32> {
+    items.iter().position(pred).map(|i| i as u32)
+}

@@ -1,0 +1,269 @@
+//! The tenant configuration file as written (TOML), deserialized with serde.
+//! Unknown keys are refused. Nothing here is checked beyond types; the
+//! cross-references and ranges are checked by [`super::compile`], which turns
+//! this into a [`super::Tenant`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::SimDuration;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub tenant: RawTenant,
+    #[serde(default)]
+    pub wrap_up: RawWrapUp,
+    #[serde(default)]
+    pub idle: RawIdle,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, RawProfile>,
+    #[serde(default)]
+    pub teams: BTreeMap<String, RawTeam>,
+    #[serde(default)]
+    pub agents: BTreeMap<String, RawAgent>,
+    #[serde(default)]
+    pub queues: BTreeMap<String, RawQueue>,
+    #[serde(default)]
+    pub business_hours: BTreeMap<String, RawHours>,
+    #[serde(default)]
+    pub prompts: BTreeMap<String, RawPrompt>,
+    #[serde(default)]
+    pub entry_points: BTreeMap<String, RawEntryPoint>,
+    #[serde(default)]
+    pub flows: BTreeMap<String, RawFlow>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTenant {
+    pub name: String,
+    pub timezone: String,
+    pub concurrent_call_limit: i64,
+    #[serde(default = "yes")]
+    pub noise_removal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWrapUp {
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    pub auto_after: Option<SimDuration>,
+    pub default_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdle {
+    #[serde(default)]
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    #[serde(default)]
+    pub voice: i64,
+    #[serde(default)]
+    pub chat: i64,
+    #[serde(default)]
+    pub email: i64,
+    #[serde(default)]
+    pub social: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeam {
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgent {
+    pub name: String,
+    pub dn: String,
+    pub team: String,
+    pub profile: String,
+    #[serde(default)]
+    pub handset: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutingStrategy {
+    /// The agent who has been available the longest gets the offer.
+    #[default]
+    LongestAvailable,
+    /// Agents in the order the queue lists them (its agents, then its teams' agents).
+    Linear,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueue {
+    #[serde(default)]
+    pub description: String,
+    pub max_time_available: Option<SimDuration>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub agents: Vec<String>,
+    #[serde(default)]
+    pub strategy: RoutingStrategy,
+    #[serde(default)]
+    pub recording: bool,
+    pub service_level: Option<SimDuration>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHours {
+    #[serde(default)]
+    pub mon: Vec<String>,
+    #[serde(default)]
+    pub tue: Vec<String>,
+    #[serde(default)]
+    pub wed: Vec<String>,
+    #[serde(default)]
+    pub thu: Vec<String>,
+    #[serde(default)]
+    pub fri: Vec<String>,
+    #[serde(default)]
+    pub sat: Vec<String>,
+    #[serde(default)]
+    pub sun: Vec<String>,
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrompt {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueType {
+    Inbound,
+    Outbound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Telephony,
+    Chat,
+    Email,
+    Social,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SocialKind {
+    Messenger,
+    Sms,
+    Whatsapp,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEntryPoint {
+    #[serde(default)]
+    pub description: String,
+    pub queue_type: QueueType,
+    pub channel: ChannelKind,
+    pub social: Option<SocialKind>,
+    pub timezone: Option<String>,
+    pub service_level: Option<SimDuration>,
+    pub flow: Option<String>,
+    #[serde(default)]
+    pub support_numbers: Vec<String>,
+    pub music_on_hold: Option<String>,
+    pub outdial_queue: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlow {
+    #[serde(default)]
+    pub description: String,
+    pub start: String,
+    #[serde(default)]
+    pub variables: BTreeMap<String, RawVariable>,
+    #[serde(default)]
+    pub steps: BTreeMap<String, RawStep>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VarType {
+    #[default]
+    String,
+    Number,
+    Boolean,
+    Datetime,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariable {
+    #[serde(default, rename = "type")]
+    pub var_type: VarType,
+    pub default: Option<String>,
+    pub label: Option<String>,
+    #[serde(default)]
+    pub editable: bool,
+    #[serde(default)]
+    pub secure: bool,
+    /// Position in the Contact Request popover (1 is first); absent: not shown.
+    pub popover: Option<i64>,
+}
+
+/// One step of a flow (FLW-01). `next` absent means the flow ends, which
+/// disconnects a caller who is not queued.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawStep {
+    BusinessHours {
+        hours: String,
+        open: String,
+        closed: String,
+        holiday: Option<String>,
+    },
+    Play {
+        prompt: String,
+        next: Option<String>,
+    },
+    Menu {
+        prompt: String,
+        options: BTreeMap<String, String>,
+        timeout: Option<SimDuration>,
+        attempts: Option<i64>,
+        default: Option<String>,
+    },
+    Set {
+        variable: String,
+        value: String,
+        next: Option<String>,
+    },
+    Queue {
+        queue: String,
+        priority: Option<i64>,
+    },
+    Disconnect {
+        prompt: Option<String>,
+    },
+}

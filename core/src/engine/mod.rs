@@ -1,0 +1,302 @@
+//! The engine: one plain struct, driven from outside (sans-IO, in the manner of
+//! quinn-proto and str0m).
+//!
+//! - [`Engine::handle`] takes everything that happens outside, with the time it happened;
+//! - [`Engine::poll_output`] yields everything the engine wants done, and its log events;
+//! - [`Engine::poll_timeout`] / [`Engine::handle_timeout`] let the engine own its timers
+//!   while the driver owns the clock.
+//!
+//! Timers due at or before an input's time fire before the input is applied: an answer
+//! arriving exactly at the RONA deadline is too late. After every input, and after every
+//! timer, the engine routes waiting tasks to ready agents. The submodules each hold one
+//! concern: [`agents`] (presence, phone, the ready sets), [`tasks`] (a call's life),
+//! [`flow`] (the flow interpreter), [`routing`] (queues, offers, RONA), [`timers`],
+//! [`audit`] (invariants) and [`reconfig`] (configuration changes).
+
+mod agents;
+pub mod audit;
+mod flow;
+mod reconfig;
+mod routing;
+mod tasks;
+mod timers;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigErrors, Tenant};
+use crate::event::{AgentState, Event, EventKind};
+use crate::ids::*;
+use crate::input::{ActionKind, AgentAction, Input};
+use crate::output::{Effect, Notice, Output};
+use crate::refusal::{Refusal, unknown_agent};
+use crate::time::SimTime;
+
+use agents::AgentRt;
+use routing::QueueRt;
+use tasks::{Stage, Task};
+use timers::{TimerKind, Timers};
+
+pub use audit::Violation;
+
+/// How an engine is set up, beside its tenant configuration.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineOptions {
+    /// The wall-clock instant of `SimTime(0)`, in microseconds since the Unix epoch (UTC).
+    /// Used only to evaluate business hours.
+    pub epoch_unix_micros: i64,
+}
+
+/// A task as seen from outside, for expectations and views.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TaskView {
+    pub task: TaskId,
+    pub call: CallId,
+    pub stage: &'static str,
+    pub queue: Option<QueueIdx>,
+    pub position: Option<u32>,
+    pub agent: Option<AgentIdx>,
+    pub held: bool,
+    pub recording: bool,
+}
+
+/// The contact-center engine of one tenant.
+pub struct Engine {
+    tenant: Arc<Tenant>,
+    opts: EngineOptions,
+    now: SimTime,
+    agents: Vec<AgentRt>,
+    queues: Vec<QueueRt>,
+    tasks: BTreeMap<TaskId, Task>,
+    calls: BTreeMap<CallId, TaskId>,
+    timers: Timers,
+    out: VecDeque<Output>,
+    next_task: u64,
+    next_request: u64,
+    next_seq: u64,
+    route_pending: bool,
+}
+
+impl Engine {
+    /// An engine for a compiled tenant, at time zero, with every agent logged out.
+    pub fn new(tenant: Arc<Tenant>, opts: EngineOptions) -> Engine {
+        Engine {
+            agents: tenant.agents.iter().map(|_| AgentRt::default()).collect(),
+            queues: tenant.queues.iter().map(|_| QueueRt::default()).collect(),
+            tenant,
+            opts,
+            now: SimTime::ZERO,
+            tasks: BTreeMap::new(),
+            calls: BTreeMap::new(),
+            timers: Timers::default(),
+            out: VecDeque::with_capacity(64),
+            next_task: 1,
+            next_request: 1,
+            next_seq: 0,
+            route_pending: false,
+        }
+    }
+
+    /// An engine for a configuration text (validated as a whole first).
+    pub fn from_config(text: &str, opts: EngineOptions) -> Result<Engine, ConfigErrors> {
+        Ok(Engine::new(Arc::new(Tenant::from_toml(text)?), opts))
+    }
+
+    /// Applies one input that happened at `now`. Timers due by then fire first.
+    /// A refused input changes nothing; the refusal is returned, logged and, for an
+    /// agent's action, shown to the agent.
+    pub fn handle(&mut self, now: SimTime, input: Input) -> Result<(), Refusal> {
+        if now < self.now {
+            let reason = Refusal::TimeWentBack {
+                at: now,
+                now: self.now,
+            };
+            return Err(self.refuse(None, ActionKind::Input, reason));
+        }
+        self.fire_due(now);
+        self.now = now;
+        let result = match input {
+            Input::CallArrived { call, from, to } => self.call_arrived(call, from, to),
+            Input::CustomerHungUp { call } => self.customer_hung_up(call),
+            Input::CustomerDigit { call, digit } => self.customer_digit(call, digit),
+            Input::PromptFinished { call, request } => self.prompt_finished(call, request),
+            Input::Phone { agent, event } => {
+                if agent.ix() >= self.agents.len() {
+                    Err(self.refuse(None, ActionKind::Input, unknown_agent(agent)))
+                } else {
+                    self.phone_event(agent, event);
+                    Ok(())
+                }
+            }
+            Input::Agent { agent, action } => self.agent_action(agent, action),
+            Input::Reconfigure { config } => self.reconfigure(&config),
+        };
+        self.route();
+        result
+    }
+
+    /// Fires every timer due at or before `now`.
+    pub fn handle_timeout(&mut self, now: SimTime) {
+        if now < self.now {
+            return;
+        }
+        self.fire_due(now);
+        self.now = now;
+    }
+
+    /// The next instant at which the engine wants [`Engine::handle_timeout`].
+    pub fn poll_timeout(&self) -> Option<SimTime> {
+        self.timers.next_deadline()
+    }
+
+    /// The next output; drain until `None` after every input and timeout.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// The engine's current time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The configuration in force.
+    pub fn tenant(&self) -> &Arc<Tenant> {
+        &self.tenant
+    }
+
+    /// The options the engine was made with.
+    pub fn options(&self) -> EngineOptions {
+        self.opts
+    }
+
+    /// An agent's state as the desktop shows it (AGT-01).
+    pub fn agent_state(&self, agent: AgentIdx) -> Option<AgentState> {
+        self.agents.get(agent.ix()).map(AgentRt::view)
+    }
+
+    /// Whether an agent's phone is off-hook.
+    pub fn agent_off_hook(&self, agent: AgentIdx) -> Option<bool> {
+        self.agents.get(agent.ix()).map(|a| a.off_hook)
+    }
+
+    /// The task a customer's call belongs to, while the call lasts.
+    pub fn task_of_call(&self, call: CallId) -> Option<TaskId> {
+        self.calls.get(&call).copied()
+    }
+
+    /// A live task, as seen from outside.
+    pub fn task_view(&self, task: TaskId) -> Option<TaskView> {
+        let t = self.tasks.get(&task)?;
+        let position = match (t.stage, t.queue) {
+            (Stage::Queued, Some(q)) => Some(self.position(q, t.key)),
+            _ => None,
+        };
+        Some(TaskView {
+            task,
+            call: t.call,
+            stage: t.stage.name(),
+            queue: t.queue,
+            position,
+            agent: t.agent,
+            held: t.held,
+            recording: t.recording,
+        })
+    }
+
+    /// The number of live tasks.
+    pub fn live_tasks(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// The tasks waiting in a queue, in order (position 1 first).
+    pub fn queue_tasks(&self, queue: QueueIdx) -> Vec<TaskId> {
+        self.queues
+            .get(queue.ix())
+            .map(|q| q.waiting.values().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The number of armed timers.
+    pub fn armed_timers(&self) -> usize {
+        self.timers.len()
+    }
+
+    // ---- internal helpers shared by the submodules ----
+
+    fn fire_due(&mut self, now: SimTime) {
+        while let Some((key, kind)) = self.timers.pop_due(now) {
+            self.now = key.0;
+            self.fire(key, kind);
+            self.route();
+        }
+    }
+
+    fn fire(&mut self, key: timers::TimerKey, kind: TimerKind) {
+        match kind {
+            TimerKind::Rona { agent, task } => self.rona_timer(key, agent, task),
+            TimerKind::AutoWrapUp { agent, task } => self.auto_wrap_up(key, agent, task),
+            TimerKind::MenuTimeout { task } => self.menu_timeout(key, task),
+        }
+    }
+
+    fn agent_action(&mut self, agent: AgentIdx, action: AgentAction) -> Result<(), Refusal> {
+        let kind = action.kind();
+        if agent.ix() >= self.agents.len() {
+            return Err(self.refuse(None, kind, unknown_agent(agent)));
+        }
+        let result = match action {
+            AgentAction::Login => self.login(agent),
+            AgentAction::Logout => self.logout(agent),
+            AgentAction::SetAvailable => self.set_available(agent),
+            AgentAction::SetIdle { reason } => self.set_idle(agent, reason),
+            AgentAction::Accept { task } => self.accept(agent, task),
+            AgentAction::Hold { task } => self.hold(agent, task, true),
+            AgentAction::Resume { task } => self.hold(agent, task, false),
+            AgentAction::End { task } => self.end(agent, task),
+            AgentAction::WrapUp { task, reason, idle } => {
+                self.wrap_up(agent, task, reason, idle, false)
+            }
+        };
+        result.map_err(|reason| self.refuse(Some(agent), kind, reason))
+    }
+
+    fn event(&mut self, kind: EventKind) {
+        self.out
+            .push_back(Output::Event(Event { at: self.now, kind }));
+    }
+
+    fn effect(&mut self, effect: Effect) {
+        self.out.push_back(Output::Effect(effect));
+    }
+
+    fn notify(&mut self, agent: AgentIdx, notice: Notice) {
+        self.effect(Effect::Notify { agent, notice });
+    }
+
+    /// Records a refusal and returns it.
+    fn refuse(&mut self, agent: Option<AgentIdx>, action: ActionKind, reason: Refusal) -> Refusal {
+        self.event(EventKind::Refused {
+            agent,
+            action,
+            reason: reason.clone(),
+        });
+        if let Some(agent) = agent {
+            self.notify(
+                agent,
+                Notice::Refused {
+                    action,
+                    reason: reason.clone(),
+                },
+            );
+        }
+        reason
+    }
+
+    fn new_request(&mut self) -> RequestId {
+        let r = RequestId(self.next_request);
+        self.next_request += 1;
+        r
+    }
+}

@@ -1,0 +1,235 @@
+//! Configuration changes while the engine runs (CHN-07, CHN-08). The new
+//! configuration is validated as a whole, then checked against the live state:
+//! an entry point's channel type never changes, and nothing in use (an entry
+//! point or queue with active tasks, a logged-in agent, a flow step a caller is
+//! at, an idle reason an agent shows) may disappear. Only then is it applied, at
+//! once: run-time state is carried over by name to the new indices.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::{Step, Tenant};
+use crate::event::EventKind;
+use crate::ids::*;
+use crate::refusal::Refusal;
+
+use super::Engine;
+use super::agents::{AgentRt, Presence};
+use super::flow::FlowWait;
+use super::routing::QueueRt;
+use super::tasks::Stage;
+use super::timers::TimerKind;
+
+/// Old index -> new index, by name.
+fn map_by_name<T>(old: &[T], new: &[T], name: impl Fn(&T) -> &str) -> Vec<Option<u32>> {
+    let index: BTreeMap<&str, u32> = new
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (name(x), i as u32))
+        .collect();
+    old.iter().map(|x| index.get(name(x)).copied()).collect()
+}
+
+fn in_use(what: String, detail: String) -> Refusal {
+    Refusal::InUse { what, detail }
+}
+
+impl Engine {
+    pub(crate) fn reconfigure(&mut self, text: &str) -> Result<(), Refusal> {
+        let result = Tenant::from_toml(text)
+            .map_err(|e| Refusal::InvalidConfig {
+                errors: e
+                    .0
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+            .and_then(|new| self.apply_config(new));
+        result.map_err(|reason| self.refuse(None, crate::input::ActionKind::Reconfigure, reason))
+    }
+
+    fn apply_config(&mut self, new: Tenant) -> Result<(), Refusal> {
+        let old = self.tenant.clone();
+        let ep_map = map_by_name(&old.entry_points, &new.entry_points, |e| &e.name);
+        let agent_map = map_by_name(&old.agents, &new.agents, |a| &a.id);
+        let queue_map = map_by_name(&old.queues, &new.queues, |q| &q.name);
+        let flow_map = map_by_name(&old.flows, &new.flows, |f| &f.name);
+        let idle_map = map_by_name(&old.idle_reasons, &new.idle_reasons, |r| r);
+
+        // CHN-07: channel types are fixed; entry points with active tasks stay.
+        for (i, ep) in old.entry_points.iter().enumerate() {
+            match ep_map[i] {
+                Some(n) if new.entry_points[n as usize].channel != ep.channel => {
+                    return Err(Refusal::ChannelTypeChange {
+                        ep: ep.name.clone(),
+                    });
+                }
+                None if self.tasks.values().any(|t| t.ep.ix() == i) => {
+                    return Err(Refusal::EntryPointInUse {
+                        ep: ep.name.clone(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            let name = &old.agents[i].id;
+            if agent_map[i].is_none() && a.presence != Presence::LoggedOut {
+                return Err(in_use(
+                    format!("agent \"{name}\""),
+                    "the agent is logged in".into(),
+                ));
+            }
+            if let Presence::Idle(r) = a.presence
+                && idle_map[r.ix()].is_none()
+            {
+                return Err(in_use(
+                    format!("idle reason \"{}\"", old.idle_reasons[r.ix()]),
+                    format!("agent \"{name}\" is Idle with it"),
+                ));
+            }
+        }
+        for (&id, t) in &self.tasks {
+            if let Some(q) = t.queue
+                && queue_map[q.ix()].is_none()
+            {
+                return Err(in_use(
+                    format!("queue \"{}\"", old.queues[q.ix()].name),
+                    format!("{id} is in it"),
+                ));
+            }
+            if let (Stage::Flow(wait), Some(f)) = (t.stage, t.flow) {
+                let fname = &old.flows[f.ix()].name;
+                let Some(nf) = flow_map[f.ix()] else {
+                    return Err(in_use(
+                        format!("flow \"{fname}\""),
+                        format!("{id} is running it"),
+                    ));
+                };
+                if let Some(step) = wait_step(wait) {
+                    let sname = &old.flows[f.ix()].step_names[step.ix()];
+                    let same_kind = new.flows[nf as usize]
+                        .step_names
+                        .iter()
+                        .position(|n| n == sname)
+                        .is_some_and(|ns| {
+                            same_step_kind(
+                                &old.flows[f.ix()].steps[step.ix()],
+                                &new.flows[nf as usize].steps[ns],
+                            )
+                        });
+                    if !same_kind {
+                        return Err(in_use(
+                            format!("step \"{sname}\" of flow \"{fname}\""),
+                            format!("{id} is at it"),
+                        ));
+                    }
+                }
+            }
+        }
+
+        // Apply: carry run-time state over to the new indices.
+        let remap_agent = |a: AgentIdx| AgentIdx(agent_map[a.ix()].expect("checked above"));
+        let mut agents: Vec<AgentRt> = new.agents.iter().map(|_| AgentRt::default()).collect();
+        for (i, a) in std::mem::take(&mut self.agents).into_iter().enumerate() {
+            if let Some(n) = agent_map[i] {
+                let mut a = a;
+                if let Presence::Idle(r) = a.presence {
+                    a.presence =
+                        Presence::Idle(IdleReasonIdx(idle_map[r.ix()].expect("checked above")));
+                }
+                agents[n as usize] = a;
+            }
+        }
+        let mut queues: Vec<QueueRt> = new.queues.iter().map(|_| QueueRt::default()).collect();
+        for (i, q) in std::mem::take(&mut self.queues).into_iter().enumerate() {
+            if let Some(n) = queue_map[i] {
+                queues[n as usize].waiting = q.waiting;
+            }
+        }
+        for t in self.tasks.values_mut() {
+            t.ep = EpIdx(ep_map[t.ep.ix()].expect("checked above"));
+            t.queue = t
+                .queue
+                .map(|q| QueueIdx(queue_map[q.ix()].expect("checked above")));
+            t.agent = t.agent.map(remap_agent);
+            if let Some(f) = t.flow {
+                let (of, nf) = (
+                    &old.flows[f.ix()],
+                    flow_map[f.ix()].map(|n| &new.flows[n as usize]),
+                );
+                let mut vars = vec![None; nf.map_or(0, |nf| nf.variables.len())];
+                if let Some(nf) = nf {
+                    for (vi, v) in of.variables.iter().enumerate() {
+                        if let Some(nv) = nf.variables.iter().position(|x| x.name == v.name) {
+                            vars[nv] = t.vars.get(vi).cloned().flatten();
+                        }
+                    }
+                    if let Stage::Flow(wait) = &mut t.stage {
+                        remap_wait(wait, |s| {
+                            let name = &of.step_names[s.ix()];
+                            StepIdx(
+                                nf.step_names
+                                    .iter()
+                                    .position(|n| n == name)
+                                    .expect("checked above") as u32,
+                            )
+                        });
+                    }
+                }
+                t.vars = vars;
+                t.flow = flow_map[f.ix()].map(FlowIdx);
+            }
+        }
+        self.timers.remap(|kind| match kind {
+            TimerKind::Rona { agent, task } => TimerKind::Rona {
+                agent: remap_agent(agent),
+                task,
+            },
+            TimerKind::AutoWrapUp { agent, task } => TimerKind::AutoWrapUp {
+                agent: remap_agent(agent),
+                task,
+            },
+            other => other,
+        });
+        self.agents = agents;
+        self.queues = queues;
+        self.tenant = Arc::new(new);
+        // Rebuild the ready sets under the new membership, keeping each agent's ready_since.
+        for i in 0..self.agents.len() {
+            let agent = AgentIdx(i as u32);
+            self.agents[i].ready = false;
+            if self.routable_now(agent) {
+                let tenant = self.tenant.clone();
+                for m in &tenant.agents[i].queues {
+                    let key = (self.ready_key(agent, m.queue, m.rank), agent);
+                    self.queues[m.queue.ix()].ready.insert(key);
+                }
+                self.agents[i].ready = true;
+            }
+        }
+        self.route_pending = true;
+        self.event(EventKind::ConfigApplied);
+        Ok(())
+    }
+}
+
+fn wait_step(wait: FlowWait) -> Option<StepIdx> {
+    match wait {
+        FlowWait::Prompt { step, .. } | FlowWait::Menu { step, .. } => Some(step),
+        FlowWait::Running | FlowWait::Goodbye { .. } => None,
+    }
+}
+
+fn remap_wait(wait: &mut FlowWait, f: impl Fn(StepIdx) -> StepIdx) {
+    match wait {
+        FlowWait::Prompt { step, .. } | FlowWait::Menu { step, .. } => *step = f(*step),
+        FlowWait::Running | FlowWait::Goodbye { .. } => {}
+    }
+}
+
+/// A caller waiting at a step can move to the new version of it only if it is the same kind.
+fn same_step_kind(a: &Step, b: &Step) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}

@@ -1,0 +1,78 @@
+//! The engine's timers: an ordered map keyed by (deadline, sequence number),
+//! so that expiry order is total and deterministic. Each timer carries the
+//! reason it exists; the entity that armed it keeps its key to cancel it.
+
+use std::collections::BTreeMap;
+
+use crate::ids::{AgentIdx, TaskId};
+use crate::time::SimTime;
+
+/// The key of an armed timer.
+pub(crate) type TimerKey = (SimTime, u64);
+
+/// Why a timer exists.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TimerKind {
+    /// The offer of `task` to `agent` goes unanswered (AGT-04).
+    Rona { agent: AgentIdx, task: TaskId },
+    /// Automatic wrap-up of `task` by `agent` (VOI-19).
+    AutoWrapUp { agent: AgentIdx, task: TaskId },
+    /// A menu waited long enough for a key.
+    MenuTimeout { task: TaskId },
+}
+
+#[derive(Default, Debug)]
+pub(crate) struct Timers {
+    map: BTreeMap<TimerKey, TimerKind>,
+    seq: u64,
+}
+
+impl Timers {
+    /// Arms a timer and returns its key.
+    pub fn set(&mut self, at: SimTime, kind: TimerKind) -> TimerKey {
+        self.seq += 1;
+        let key = (at, self.seq);
+        self.map.insert(key, kind);
+        key
+    }
+
+    /// Disarms a timer (nothing happens if it already fired).
+    pub fn cancel(&mut self, key: TimerKey) {
+        self.map.remove(&key);
+    }
+
+    /// The earliest deadline.
+    pub fn next_deadline(&self) -> Option<SimTime> {
+        self.map.first_key_value().map(|(k, _)| k.0)
+    }
+
+    /// Removes and returns the earliest timer due at or before `now`.
+    pub fn pop_due(&mut self, now: SimTime) -> Option<(TimerKey, TimerKind)> {
+        let (&key, _) = self.map.first_key_value()?;
+        if key.0 > now {
+            return None;
+        }
+        self.map.remove_entry(&key)
+    }
+
+    /// Every armed timer, in expiry order.
+    pub fn iter(&self) -> impl Iterator<Item = (&TimerKey, &TimerKind)> {
+        self.map.iter()
+    }
+
+    /// Whether a timer with this key is armed.
+    pub fn contains(&self, key: &TimerKey) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Rewrites every timer's payload (used when a configuration change renumbers agents).
+    pub fn remap(&mut self, mut f: impl FnMut(TimerKind) -> TimerKind) {
+        for kind in self.map.values_mut() {
+            *kind = f(*kind);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+}
