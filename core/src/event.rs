@@ -191,7 +191,10 @@ pub enum EventKind {
         position: u32,
         priority: u8,
         requeued: bool,
+        /// Estimated wait at this moment (FLW-03); none while no agent is staffed.
+        ewt: Option<SimDuration>,
     },
+
     /// Connecting: the task is being assigned to the agent (AGT-03).
     OfferConnecting {
         task: TaskId,

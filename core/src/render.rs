@@ -174,20 +174,25 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             position,
             priority,
             requeued,
-        } => (
-            task.to_string(),
-            if *requeued {
-                format!(
-                    "back in queue {} at position {position} (original place kept)",
-                    queue(t, *q)
-                )
-            } else {
-                format!(
-                    "queued in {} at position {position} (priority {priority})",
-                    queue(t, *q)
-                )
-            },
-        ),
+            ewt,
+        } => {
+            let ewt = ewt.map_or_else(|| "unknown".to_string(), |d| d.to_string());
+            (
+                task.to_string(),
+                if *requeued {
+                    format!(
+                        "back in queue {} at position {position} (original place kept), estimated wait {ewt}",
+                        queue(t, *q)
+                    )
+                } else {
+                    format!(
+                        "queued in {} at position {position} (priority {priority}), estimated wait {ewt}",
+                        queue(t, *q)
+                    )
+                },
+            )
+        }
+
         OfferConnecting { task, agent: a } => (
             task.to_string(),
             format!("offered to {}: Connecting", agent_id(t, *a)),

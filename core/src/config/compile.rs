@@ -19,7 +19,10 @@ use crate::time::SimDuration;
 pub const DEFAULT_MAX_TIME_AVAILABLE: SimDuration = SimDuration::from_secs(18);
 /// The service-level threshold of an entry point that does not set one.
 pub const DEFAULT_SERVICE_LEVEL: SimDuration = SimDuration::from_secs(20);
+/// The handle time a queue's wait estimate assumes before it has handled anything.
+pub const DEFAULT_HANDLE_TIME_ESTIMATE: SimDuration = SimDuration::from_secs(180);
 /// How long a menu waits for a key after its prompt.
+
 pub const DEFAULT_MENU_TIMEOUT: SimDuration = SimDuration::from_secs(5);
 /// How many times a menu plays before it gives up.
 pub const DEFAULT_MENU_ATTEMPTS: u8 = 3;
@@ -37,7 +40,7 @@ impl Cx<'_> {
         self.errors.push(ConfigError {
             line,
             column,
-            path: path.to_string(),
+            path: path.clone(),
             message: message.into(),
         });
     }
@@ -68,15 +71,16 @@ impl Cx<'_> {
         }
     }
 
+    /// Checks a range; an out-of-range value is reported and clamped, so that it
+    /// causes no second, misleading error.
     fn int(&mut self, path: &Path, v: i64, min: i64, max: i64) -> i64 {
         if v < min || v > max {
             self.err(
                 path,
                 format!("{v} is out of range; use a value from {min} to {max}"),
             );
-            return min;
         }
-        v
+        v.clamp(min, max)
     }
 
     fn timezone(&mut self, path: &Path, tz: &str) -> Tz {
@@ -132,7 +136,7 @@ fn serde_error(loc: &Locator<'_>, e: &toml::de::Error) -> ConfigError {
     ConfigError {
         line,
         column,
-        path: String::new(),
+        path: Path::default(),
         message,
     }
 }
@@ -299,7 +303,16 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
                 SimDuration::from_secs(3600),
             );
         }
+        if let Some(d) = q.handle_time_estimate {
+            cx.duration(
+                &path.key("handle_time_estimate"),
+                d,
+                SimDuration::from_secs(1),
+                SimDuration::from_secs(4 * 3600),
+            );
+        }
         let mut members: Vec<AgentIdx> = Vec::new();
+
         let mut seen = BTreeSet::new();
         for (i, aname) in q.agents.iter().enumerate() {
             let p = path.key("agents").index(i);
@@ -339,6 +352,9 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
             strategy: q.strategy,
             recording: q.recording,
             service_level: q.service_level,
+            handle_time_estimate: q
+                .handle_time_estimate
+                .unwrap_or(DEFAULT_HANDLE_TIME_ESTIMATE),
         });
     }
 
@@ -413,7 +429,9 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
         };
         let ep = entry_point(cx, &path, ename, e, &refs);
         for (i, n) in ep.support_numbers.iter().enumerate() {
-            if let Some(other) = numbers.insert(n.clone(), EpIdx(ei as u32)) {
+            if let Some(other) = numbers.insert(n.clone(), EpIdx(ei as u32))
+                && other.ix() != ei
+            {
                 let other = &raw_eps[other.ix()].0;
                 cx.err(
                     &path.key("support_numbers").index(i),
@@ -701,6 +719,7 @@ struct Refs<'a> {
 
 fn flow(cx: &mut Cx<'_>, path: &Path, name: &str, f: &RawFlow, refs: &Refs<'_>) -> Flow {
     cx.name(path, "flow", name);
+    let errors_before = cx.errors.len();
     let step_ix: BTreeMap<String, StepIdx> = index_of(&f.steps, StepIdx);
     let var_ix: BTreeMap<String, VarIdx> = index_of(&f.variables, VarIdx);
     let steps_path = path.key("steps");
@@ -914,7 +933,7 @@ fn flow(cx: &mut Cx<'_>, path: &Path, name: &str, f: &RawFlow, refs: &Refs<'_>) 
 
     let step_names: Vec<String> = f.steps.keys().cloned().collect();
     if let Some(start) = start
-        && cx.errors.is_empty()
+        && cx.errors.len() == errors_before
     {
         check_graph(cx, &steps_path, &steps, &step_names, start);
     }

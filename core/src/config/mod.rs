@@ -35,8 +35,8 @@ pub struct ConfigError {
     pub line: usize,
     /// 1-based column.
     pub column: usize,
-    /// The dotted path of the value, e.g. `queues.support.teams[0]`.
-    pub path: String,
+    /// The path of the value, e.g. `queues.support.teams[0]` (empty for a syntax error).
+    pub path: locate::Path,
     /// What is wrong and how to fix it.
     pub message: String,
 }
@@ -46,7 +46,7 @@ impl fmt::Display for ConfigError {
         if self.line > 0 {
             write!(f, "{}:{}: ", self.line, self.column)?;
         }
-        if !self.path.is_empty() {
+        if !self.path.0.is_empty() {
             write!(f, "{}: ", self.path)?;
         }
         f.write_str(&self.message)
@@ -154,6 +154,8 @@ pub struct Queue {
     pub recording: bool,
     /// Service-level threshold for this queue's statistics; absent: the entry point's.
     pub service_level: Option<SimDuration>,
+    /// The handle time assumed by the wait estimate before any task is handled (FLW-03).
+    pub handle_time_estimate: SimDuration,
 }
 
 #[derive(Clone, Debug)]

@@ -122,6 +122,8 @@ pub struct RawQueue {
     #[serde(default)]
     pub recording: bool,
     pub service_level: Option<SimDuration>,
+    /// The handle time assumed for wait estimates until tasks have been handled (FLW-03).
+    pub handle_time_estimate: Option<SimDuration>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -129,7 +129,8 @@ impl Engine {
         }
     }
 
-    /// Logs a change of the agent's visible state and keeps the ready sets right.
+    /// Logs a change of the agent's visible state and keeps the ready sets and the
+    /// queues' staffed counts right.
     pub(crate) fn agent_changed(
         &mut self,
         agent: AgentIdx,
@@ -144,8 +145,33 @@ impl Engine {
                 to: after,
                 reason,
             });
+            let (was, is) = (staffed(before), staffed(after));
+            if was != is && self.tenant.profile_of(agent).voice > 0 {
+                let tenant = self.tenant.clone();
+                for m in &tenant.agents[agent.ix()].queues {
+                    let q = &mut self.queues[m.queue.ix()];
+                    if is {
+                        q.staffed += 1;
+                    } else {
+                        q.staffed -= 1;
+                    }
+                }
+            }
         }
         self.refresh_ready(agent);
+    }
+
+    /// Per queue, the staffed voice agents counted afresh.
+    pub(crate) fn count_staffed(&self) -> Vec<u32> {
+        let mut counts = vec![0u32; self.queues.len()];
+        for (i, a) in self.agents.iter().enumerate() {
+            if staffed(a.view()) && self.tenant.profile_of(AgentIdx(i as u32)).voice > 0 {
+                for m in &self.tenant.agents[i].queues {
+                    counts[m.queue.ix()] += 1;
+                }
+            }
+        }
+        counts
     }
 
     pub(crate) fn login(&mut self, agent: AgentIdx) -> Result<(), Refusal> {
@@ -266,4 +292,12 @@ impl Engine {
         self.event(EventKind::Hook { agent, off_hook });
         self.refresh_ready(agent);
     }
+}
+
+/// Whether an agent in this state is staffed: logged in and neither Idle nor in RONA.
+pub(crate) fn staffed(s: AgentState) -> bool {
+    !matches!(
+        s,
+        AgentState::LoggedOut | AgentState::Idle(_) | AgentState::Rona
+    )
 }

@@ -246,6 +246,19 @@ impl Engine {
     /// must be exactly 1..=n for that queue: no gap, no duplicate, none missing.
     fn audit_queues(&self) -> Result<(), Violation> {
         const DENSE: &str = "queue positions are dense";
+        let counted = self.count_staffed();
+        for (qi, q) in self.queues.iter().enumerate() {
+            if q.staffed != counted[qi] {
+                return fail(
+                    "queue counters match the agents",
+                    format!(
+                        "queue {qi} counts {} staffed agents, {} are",
+                        q.staffed, counted[qi]
+                    ),
+                );
+            }
+        }
+
         let mut seen: Vec<Vec<u32>> = vec![Vec::new(); self.queues.len()];
         for t in self.tasks.values() {
             if let (Stage::Queued, Some(q)) = (t.stage, t.queue) {

@@ -32,7 +32,7 @@ use crate::ids::*;
 use crate::input::{ActionKind, AgentAction, Input};
 use crate::output::{Effect, Notice, Output};
 use crate::refusal::{Refusal, unknown_agent};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 use agents::AgentRt;
 use routing::QueueRt;
@@ -60,6 +60,8 @@ pub struct TaskView {
     pub agent: Option<AgentIdx>,
     pub held: bool,
     pub recording: bool,
+    /// Estimated wait while queued (FLW-03).
+    pub ewt: Option<SimDuration>,
 }
 
 /// The contact-center engine of one tenant.
@@ -84,7 +86,7 @@ impl Engine {
     pub fn new(tenant: Arc<Tenant>, opts: EngineOptions) -> Engine {
         Engine {
             agents: tenant.agents.iter().map(|_| AgentRt::default()).collect(),
-            queues: tenant.queues.iter().map(|_| QueueRt::default()).collect(),
+            queues: tenant.queues.iter().map(QueueRt::new).collect(),
             tenant,
             opts,
             now: SimTime::ZERO,
@@ -181,6 +183,19 @@ impl Engine {
         self.agents.get(agent.ix()).map(|a| a.off_hook)
     }
 
+    /// The voice task an agent holds (offered, engaged or in wrap-up), if any.
+    pub fn agent_task(&self, agent: AgentIdx) -> Option<TaskId> {
+        self.agents
+            .get(agent.ix())
+            .and_then(|a| a.voice)
+            .map(|w| w.task)
+    }
+
+    /// The customer's call of a live task.
+    pub fn call_of_task(&self, task: TaskId) -> Option<CallId> {
+        self.tasks.get(&task).map(|t| t.call)
+    }
+
     /// The task a customer's call belongs to, while the call lasts.
     pub fn task_of_call(&self, call: CallId) -> Option<TaskId> {
         self.calls.get(&call).copied()
@@ -202,6 +217,7 @@ impl Engine {
             agent: t.agent,
             held: t.held,
             recording: t.recording,
+            ewt: position.and_then(|p| self.ewt(t.queue?, p)),
         })
     }
 

@@ -142,10 +142,11 @@ impl Engine {
                 agents[n as usize] = a;
             }
         }
-        let mut queues: Vec<QueueRt> = new.queues.iter().map(|_| QueueRt::default()).collect();
+        let mut queues: Vec<QueueRt> = new.queues.iter().map(QueueRt::new).collect();
         for (i, q) in std::mem::take(&mut self.queues).into_iter().enumerate() {
             if let Some(n) = queue_map[i] {
                 queues[n as usize].waiting = q.waiting;
+                queues[n as usize].handle_estimate = q.handle_estimate;
             }
         }
         for t in self.tasks.values_mut() {
@@ -209,8 +210,12 @@ impl Engine {
                 self.agents[i].ready = true;
             }
         }
+        for (qi, n) in self.count_staffed().into_iter().enumerate() {
+            self.queues[qi].staffed = n;
+        }
         self.route_pending = true;
         self.event(EventKind::ConfigApplied);
+
         Ok(())
     }
 }

@@ -5,9 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::config::Queue;
 use crate::event::{EventKind, OfferOutcome, StateReason};
 use crate::ids::*;
 use crate::output::{Effect, Notice};
+use crate::time::SimDuration;
 
 use super::Engine;
 use super::agents::{Phase, Presence, VoiceWork};
@@ -20,14 +22,44 @@ use super::timers::{TimerKey, TimerKind};
 pub(crate) type QueueKey = (u8, u64);
 
 /// A queue's run-time state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct QueueRt {
     pub waiting: BTreeMap<QueueKey, TaskId>,
     /// Ready member agents, best first: (strategy key, agent).
     pub ready: BTreeSet<(u64, AgentIdx)>,
+    /// Member agents who are staffed for voice: logged in, not Idle, not in RONA.
+    pub staffed: u32,
+    /// Moving average of handle times (FLW-03), seeded by the queue's configured estimate.
+    pub handle_estimate: SimDuration,
+}
+
+impl QueueRt {
+    pub fn new(q: &Queue) -> QueueRt {
+        QueueRt {
+            waiting: BTreeMap::new(),
+            ready: BTreeSet::new(),
+            staffed: 0,
+            handle_estimate: q.handle_time_estimate,
+        }
+    }
 }
 
 impl Engine {
+    /// Estimated wait of the task at `position` (FLW-03): position x the queue's
+    /// handle-time estimate / its staffed agents; `None` while no agent is staffed.
+    pub(crate) fn ewt(&self, queue: QueueIdx, position: u32) -> Option<SimDuration> {
+        let q = &self.queues[queue.ix()];
+        (q.staffed > 0)
+            .then(|| SimDuration(q.handle_estimate.0 * position as u64 / q.staffed as u64))
+    }
+
+    /// Folds a handled task's handle time into its queue's estimate (weight 1/8).
+    pub(crate) fn learn_handle_time(&mut self, queue: QueueIdx, handle: SimDuration) {
+        let q = &mut self.queues[queue.ix()];
+        let (old, new) = (q.handle_estimate.0 as i128, handle.0 as i128);
+        q.handle_estimate = SimDuration((old + (new - old) / 8) as u64);
+    }
+
     /// 1-based position of the task with `key` in `queue`.
     pub(crate) fn position(&self, queue: QueueIdx, key: QueueKey) -> u32 {
         self.queues[queue.ix()].waiting.range(..key).count() as u32 + 1
@@ -46,12 +78,14 @@ impl Engine {
         let call = t.call;
         self.queues[queue.ix()].waiting.insert(key, task);
         let position = self.position(queue, key);
+        let ewt = self.ewt(queue, position);
         self.event(EventKind::TaskQueued {
             task,
             queue,
             position,
             priority,
             requeued: false,
+            ewt,
         });
         self.effect(Effect::QueueMusic { call, queue });
         self.route_pending = true;
@@ -68,13 +102,16 @@ impl Engine {
         let call = t.call;
         self.queues[queue.ix()].waiting.insert(key, task);
         let position = self.position(queue, key);
+        let ewt = self.ewt(queue, position);
         self.event(EventKind::TaskQueued {
             task,
             queue,
             position,
             priority,
             requeued: true,
+            ewt,
         });
+
         self.effect(Effect::QueueMusic { call, queue });
         self.route_pending = true;
     }

@@ -60,6 +60,7 @@ pub(crate) struct Task {
     pub queue: Option<QueueIdx>,
     pub key: QueueKey,
     pub first_queued: Option<SimTime>,
+    pub answered: Option<SimTime>,
     pub agent: Option<AgentIdx>,
     pub held: bool,
     pub recording: bool,
@@ -121,6 +122,8 @@ impl Engine {
                 queue: None,
                 key: (0, 0),
                 first_queued: None,
+                answered: None,
+
                 agent: None,
                 held: false,
                 recording: false,
@@ -209,6 +212,7 @@ impl Engine {
         let now = self.now;
         let t = self.tasks.get_mut(&task).expect("live task");
         t.stage = Stage::Connected;
+        t.answered = Some(now);
         let waited = now.since(t.first_queued.unwrap_or(now));
         let (call, queue) = (t.call, t.queue.expect("answered from a queue"));
         self.event(EventKind::OfferEnded {
@@ -377,6 +381,10 @@ impl Engine {
             auto,
         });
         self.agent_changed(agent, before, StateReason::WrapUpDone);
+        let t = &self.tasks[&task];
+        if let (Some(queue), Some(answered)) = (t.queue, t.answered) {
+            self.learn_handle_time(queue, self.now.since(answered));
+        }
         self.close(task, TaskOutcome::Handled);
         Ok(())
     }

@@ -1,0 +1,51 @@
+//! The `switchboard` command: replay scenarios, check configurations (and, in
+//! later versions, plan capacity and serve production). This file only parses
+//! the command line; each command lives in its own module.
+
+mod check;
+mod replay;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Switchboard: a deterministic contact-center engine.
+#[derive(Parser)]
+#[command(name = "switchboard", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay scenario files or folders (default: scenarios/) and check their expectations.
+    Replay {
+        /// Scenario files or folders to replay.
+        paths: Vec<PathBuf>,
+        /// Print each scenario's event trace.
+        #[arg(long)]
+        trace: bool,
+        /// Print each scenario's statistics (per entry point, queue and agent).
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Validate a tenant configuration and print every error with its location.
+    Check {
+        /// The configuration file (TOML).
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Replay {
+            paths,
+            trace,
+            stats,
+        } => replay::run(paths, trace, stats),
+        Command::Check { config } => check::run(&config),
+    }
+}

@@ -1,0 +1,490 @@
+//! The virtual-time loop: a clock, a queue of scheduled stimuli, the engine and
+//! its virtual parties. Each turn takes the earliest of {scheduled stimulus,
+//! engine timeout, checkpoint}, feeds the engine, drains its outputs, lets the
+//! parties react to them (a phone rings, then is answered 2 s later...), and
+//! hands every output to the [`Hooks`] (trace, statistics, invariants).
+//!
+//! At equal times engine timers fire first, then stimuli in the order they were
+//! scheduled, then checkpoints: everything due at an instant has happened before
+//! anything is checked at that instant.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap};
+
+use compact_str::CompactString;
+use switchboard_core::dtmf::Digit;
+use switchboard_core::event::{AgentState, EventKind};
+use switchboard_core::ids::*;
+use switchboard_core::{
+    AgentAction, Effect, Engine, Input, Notice, Output, PhoneEvent, Refusal, SimDuration, SimTime,
+};
+
+/// What a virtual agent does after RONA.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AfterRona {
+    Available,
+    Idle(IdleReasonIdx),
+}
+
+/// How a virtual agent (person and phone) behaves.
+#[derive(Clone, Debug)]
+pub struct AgentBehaviour {
+    /// From Connecting until the phone rings.
+    pub ring_delay: SimDuration,
+    /// Answer this long after ringing starts; `None` never answers.
+    pub answer: Option<SimDuration>,
+    /// The phone fails when rung.
+    pub fail: bool,
+    /// End the call this long after answering.
+    pub end_after: Option<SimDuration>,
+    /// Submit this reason this long after the call ends.
+    pub wrap_up: Option<(WrapUpReasonIdx, SimDuration)>,
+    /// A handset goes down this long after the call is released.
+    pub hang_up_after: SimDuration,
+    /// Leave RONA this way, this long after it.
+    pub after_rona: Option<(AfterRona, SimDuration)>,
+}
+
+impl Default for AgentBehaviour {
+    fn default() -> Self {
+        AgentBehaviour {
+            ring_delay: SimDuration::ZERO,
+            answer: Some(SimDuration::from_secs(2)),
+            fail: false,
+            end_after: None,
+            wrap_up: None,
+            hang_up_after: SimDuration::from_secs(2),
+            after_rona: None,
+        }
+    }
+}
+
+/// How a virtual caller behaves.
+#[derive(Clone, Debug)]
+pub struct CallerBehaviour {
+    pub from: CompactString,
+    pub to: CompactString,
+    /// Hang up this long after calling, if not answered by then.
+    pub patience: Option<SimDuration>,
+    /// Hang up this long after being answered.
+    pub talk: Option<SimDuration>,
+    /// Keys to press, one per menu prompt.
+    pub keys: Vec<Digit>,
+    /// How long into a menu prompt the key is pressed.
+    pub key_delay: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+struct Caller {
+    b: CallerBehaviour,
+    next_key: usize,
+    prompt: Option<RequestId>,
+    answered: bool,
+}
+
+#[derive(Clone, Debug)]
+struct AgentParty {
+    b: AgentBehaviour,
+    /// Bumped when a ring is withdrawn: scheduled phone events of older rings are void.
+    ring_gen: u32,
+}
+
+/// A scheduled stimulus.
+#[derive(Clone, Debug)]
+pub enum Stim {
+    Arrive(CallId),
+    Patience(CallId),
+    TalkEnd(CallId),
+    Key(CallId, Digit),
+    PromptDone(CallId, RequestId),
+    Phone(AgentIdx, u32, PhoneEvent),
+    WrapUp(AgentIdx, TaskId, WrapUpReasonIdx),
+    End(AgentIdx, TaskId),
+    AfterRona(AgentIdx, AfterRona),
+    HandsetDown(AgentIdx),
+    /// A scripted step, handled by [`Hooks::script`].
+    Script(usize),
+}
+
+struct Scheduled {
+    at: SimTime,
+    seq: u64,
+    stim: Stim,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, o: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+/// What the driver's user does with the run.
+pub trait Hooks {
+    /// Every output of the engine, in order, after the parties reacted to it.
+    fn output(&mut self, _now: SimTime, _out: &Output, _engine: &Engine) {}
+    /// A scripted step is due.
+    fn script(&mut self, _driver: &mut Driver, _index: usize) {}
+    /// After every engine step (input or timeout) and its outputs; `false` stops the run.
+    fn stepped(&mut self, _driver: &Driver) -> bool {
+        true
+    }
+    /// The next checkpoint time, if any.
+    fn next_check(&self) -> Option<SimTime> {
+        None
+    }
+    /// A checkpoint is due (everything at or before `at` has happened).
+    fn check(&mut self, _driver: &Driver, _at: SimTime) {}
+}
+
+/// The simulator: engine, clock, stimuli and parties.
+pub struct Driver {
+    pub engine: Engine,
+    now: SimTime,
+    heap: BinaryHeap<Reverse<Scheduled>>,
+    seq: u64,
+    agents: Vec<AgentParty>,
+    callers: BTreeMap<CallId, Caller>,
+    prompt_len: Vec<SimDuration>,
+    steps: u64,
+}
+
+impl Driver {
+    /// A driver around an engine; every agent behaves by default, every prompt lasts 3 s.
+    pub fn new(engine: Engine) -> Driver {
+        let t = engine.tenant().clone();
+        Driver {
+            agents: t
+                .agents
+                .iter()
+                .map(|_| AgentParty {
+                    b: AgentBehaviour::default(),
+                    ring_gen: 0,
+                })
+                .collect(),
+            prompt_len: vec![SimDuration::from_secs(3); t.prompts.len()],
+            engine,
+            now: SimTime::ZERO,
+            heap: BinaryHeap::new(),
+            seq: 0,
+            callers: BTreeMap::new(),
+            steps: 0,
+        }
+    }
+
+    /// The virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Engine steps taken so far (inputs and timeouts).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Sets how an agent behaves.
+    pub fn set_agent(&mut self, agent: AgentIdx, b: AgentBehaviour) {
+        if let Some(a) = self.agents.get_mut(agent.ix()) {
+            a.b = b;
+        }
+    }
+
+    /// Sets how long a prompt plays.
+    pub fn set_prompt_len(&mut self, prompt: PromptIdx, len: SimDuration) {
+        if let Some(p) = self.prompt_len.get_mut(prompt.ix()) {
+            *p = len;
+        }
+    }
+
+    /// Adds a caller who calls at `at`.
+    pub fn add_caller(&mut self, call: CallId, at: SimTime, b: CallerBehaviour) {
+        let patience = b.patience;
+        self.callers.insert(
+            call,
+            Caller {
+                b,
+                next_key: 0,
+                prompt: None,
+                answered: false,
+            },
+        );
+        self.schedule(at, Stim::Arrive(call));
+        if let Some(p) = patience {
+            self.schedule(at + p, Stim::Patience(call));
+        }
+    }
+
+    /// Schedules a stimulus.
+    pub fn schedule(&mut self, at: SimTime, stim: Stim) {
+        self.seq += 1;
+        self.heap.push(Reverse(Scheduled {
+            at,
+            seq: self.seq,
+            stim,
+        }));
+    }
+
+    /// Feeds one input to the engine now (outputs are drained by the loop).
+    pub fn input(&mut self, input: Input) -> Result<(), Refusal> {
+        self.steps += 1;
+        self.engine.handle(self.now, input)
+    }
+
+    /// Runs until nothing is left to happen, or past `end`. Returns the final time.
+    pub fn run(&mut self, hooks: &mut impl Hooks, end: Option<SimTime>) -> SimTime {
+        loop {
+            let stim_at = self.heap.peek().map(|s| s.0.at);
+            let timer_at = self.engine.poll_timeout();
+            let next = match (stim_at, timer_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(c) = hooks.next_check()
+                && next.is_none_or(|n| c < n)
+                && end.is_none_or(|e| c <= e)
+            {
+                self.now = self.now.max(c);
+                self.engine.handle_timeout(self.now);
+                hooks.check(self, c);
+                continue;
+            }
+            let Some(t) = next else { break };
+            if end.is_some_and(|e| t > e) {
+                break;
+            }
+            self.now = t;
+            if timer_at == Some(t) {
+                self.steps += 1;
+                self.engine.handle_timeout(t);
+            } else {
+                let Reverse(s) = self.heap.pop().expect("peeked");
+                self.apply(s.stim, hooks);
+            }
+            self.drain(hooks);
+            if !hooks.stepped(self) {
+                break;
+            }
+        }
+        if let Some(e) = end {
+            self.now = self.now.max(e);
+            self.engine.handle_timeout(self.now);
+            self.drain(hooks);
+        }
+        self.now
+    }
+
+    /// Drains the engine's outputs into the parties and the hooks.
+    pub fn drain(&mut self, hooks: &mut impl Hooks) {
+        while let Some(out) = self.engine.poll_output() {
+            self.react(&out);
+            hooks.output(self.now, &out, &self.engine);
+        }
+    }
+
+    fn apply(&mut self, stim: Stim, hooks: &mut impl Hooks) {
+        let e = &self.engine;
+        let input = match stim {
+            Stim::Arrive(call) => {
+                let Some(c) = self.callers.get(&call) else {
+                    return;
+                };
+                Input::CallArrived {
+                    call,
+                    from: c.b.from.clone(),
+                    to: c.b.to.clone(),
+                }
+            }
+            Stim::Patience(call) => match self.callers.get(&call) {
+                Some(c) if !c.answered => Input::CustomerHungUp { call },
+                _ => return,
+            },
+            Stim::TalkEnd(call) => {
+                if !self.callers.contains_key(&call) {
+                    return;
+                }
+                Input::CustomerHungUp { call }
+            }
+            Stim::Key(call, digit) => {
+                if !self.callers.contains_key(&call) {
+                    return;
+                }
+                Input::CustomerDigit { call, digit }
+            }
+            Stim::PromptDone(call, request) => match self.callers.get_mut(&call) {
+                Some(c) if c.prompt == Some(request) => {
+                    c.prompt = None;
+                    Input::PromptFinished { call, request }
+                }
+                _ => return,
+            },
+            Stim::Phone(agent, ring, event) => {
+                if self.agents[agent.ix()].ring_gen != ring {
+                    return;
+                }
+                Input::Phone { agent, event }
+            }
+            Stim::WrapUp(agent, task, reason) => {
+                if e.agent_task(agent) != Some(task)
+                    || e.agent_state(agent) != Some(AgentState::WrapUp)
+                {
+                    return;
+                }
+                Input::Agent {
+                    agent,
+                    action: AgentAction::WrapUp {
+                        task,
+                        reason,
+                        idle: None,
+                    },
+                }
+            }
+            Stim::End(agent, task) => {
+                if e.agent_task(agent) != Some(task)
+                    || e.agent_state(agent) != Some(AgentState::Engaged)
+                {
+                    return;
+                }
+                Input::Agent {
+                    agent,
+                    action: AgentAction::End { task },
+                }
+            }
+            Stim::AfterRona(agent, choice) => {
+                if e.agent_state(agent) != Some(AgentState::Rona) {
+                    return;
+                }
+                let action = match choice {
+                    AfterRona::Available => AgentAction::SetAvailable,
+                    AfterRona::Idle(reason) => AgentAction::SetIdle { reason },
+                };
+                Input::Agent { agent, action }
+            }
+            Stim::HandsetDown(agent) => {
+                if e.agent_off_hook(agent) != Some(true) {
+                    return;
+                }
+                Input::Phone {
+                    agent,
+                    event: PhoneEvent::HungUp,
+                }
+            }
+            Stim::Script(i) => {
+                hooks.script(self, i);
+                return;
+            }
+        };
+        if let Input::CustomerHungUp { call } = &input {
+            self.callers.remove(&call.clone());
+        }
+        let _ = self.input(input);
+    }
+
+    /// The parties react to what the engine asks or records.
+    fn react(&mut self, out: &Output) {
+        let now = self.now;
+        match out {
+            Output::Effect(effect) => match effect {
+                Effect::RingAgent { agent, .. } => {
+                    let a = &mut self.agents[agent.ix()];
+                    a.ring_gen += 1;
+                    let (ring, b) = (a.ring_gen, a.b.clone());
+                    let ring_at = now + b.ring_delay;
+                    if b.fail {
+                        self.schedule(ring_at, Stim::Phone(*agent, ring, PhoneEvent::Failed));
+                    } else {
+                        self.schedule(ring_at, Stim::Phone(*agent, ring, PhoneEvent::Ringing));
+                        if let Some(d) = b.answer {
+                            self.schedule(
+                                ring_at + d,
+                                Stim::Phone(*agent, ring, PhoneEvent::Answered),
+                            );
+                        }
+                    }
+                }
+                Effect::StopRinging { agent, .. } => self.agents[agent.ix()].ring_gen += 1,
+                Effect::PlayPrompt {
+                    call,
+                    prompt,
+                    request,
+                    collect_digits,
+                } => {
+                    let len = self
+                        .prompt_len
+                        .get(prompt.ix())
+                        .copied()
+                        .unwrap_or(SimDuration::from_secs(3));
+                    let Some(c) = self.callers.get_mut(call) else {
+                        return;
+                    };
+                    c.prompt = Some(*request);
+                    let key = if *collect_digits && c.next_key < c.b.keys.len() {
+                        c.next_key += 1;
+                        Some((c.b.keys[c.next_key - 1], c.b.key_delay))
+                    } else {
+                        None
+                    };
+                    self.schedule(now + len, Stim::PromptDone(*call, *request));
+                    if let Some((digit, delay)) = key {
+                        self.schedule(now + delay, Stim::Key(*call, digit));
+                    }
+                }
+                Effect::StopPrompt { call } => {
+                    if let Some(c) = self.callers.get_mut(call) {
+                        c.prompt = None;
+                    }
+                }
+                Effect::HangUp { call } => {
+                    self.callers.remove(call);
+                }
+                Effect::ReleaseAgent { agent } => {
+                    if self.engine.tenant().agents[agent.ix()].handset {
+                        let after = self.agents[agent.ix()].b.hang_up_after;
+                        self.schedule(now + after, Stim::HandsetDown(*agent));
+                    }
+                }
+                Effect::Notify {
+                    agent,
+                    notice: Notice::WrapUp { task, .. },
+                } => {
+                    if let Some((reason, after)) = self.agents[agent.ix()].b.wrap_up {
+                        self.schedule(now + after, Stim::WrapUp(*agent, *task, reason));
+                    }
+                }
+                Effect::Notify {
+                    agent,
+                    notice: Notice::Rona { .. },
+                } => {
+                    if let Some((choice, after)) = self.agents[agent.ix()].b.after_rona {
+                        self.schedule(now + after, Stim::AfterRona(*agent, choice));
+                    }
+                }
+                _ => {}
+            },
+            Output::Event(event) => {
+                if let EventKind::TaskAnswered { task, agent, .. } = event.kind {
+                    if let Some(call) = self.engine.call_of_task(task)
+                        && let Some(c) = self.callers.get_mut(&call)
+                    {
+                        c.answered = true;
+                        if let Some(talk) = c.b.talk {
+                            self.schedule(now + talk, Stim::TalkEnd(call));
+                        }
+                    }
+                    if let Some(after) = self.agents[agent.ix()].b.end_after {
+                        self.schedule(now + after, Stim::End(agent, task));
+                    }
+                }
+            }
+        }
+    }
+}

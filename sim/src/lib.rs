@@ -1,0 +1,13 @@
+//! # switchboard-sim
+//!
+//! Drives the engine of `switchboard-core` in virtual time. [`driver`] is the
+//! loop with its virtual parties; [`scenario`] reads scenario files; [`runner`]
+//! replays one scenario with its invariants and expectations ([`expect`]).
+
+pub mod driver;
+pub mod expect;
+pub mod runner;
+pub mod scenario;
+
+pub use runner::{ScenarioResult, replay, replay_file};
+pub use scenario::{LoadError, Scenario, discover};

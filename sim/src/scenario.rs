@@ -1,0 +1,389 @@
+//! Scenario files (TOML): the executable specification. A scenario names the
+//! rules it exercises, the tenant configuration (a file, optionally patched, or
+//! inline), how the virtual parties behave, a timeline of scripted steps, and
+//! the expectations that must hold. The whole vocabulary is documented, with an
+//! example per construct, in docs/scenarios.md.
+
+use std::collections::BTreeMap;
+use std::path::{Path as FsPath, PathBuf};
+
+use serde::Deserialize;
+use switchboard_core::SimDuration;
+use switchboard_core::config::locate::{Locator, Path, Seg};
+use switchboard_core::config::{ConfigErrors, Tenant};
+
+/// A scenario file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub title: String,
+    #[serde(default)]
+    pub rules: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+    /// The tenant configuration: a path relative to the scenario file, or an inline table.
+    pub config: ConfigSource,
+    /// Deep-merged over the configuration (tables merge, other values replace).
+    #[serde(default)]
+    pub patch: Option<toml::Table>,
+    /// Wall-clock instant of 00:00:00 (RFC 3339), for business hours.
+    pub start: Option<String>,
+    /// Stop the run at this virtual time (default: when nothing is left to happen).
+    pub end: Option<SimDuration>,
+    /// How long each prompt plays in the simulator (default 3s).
+    #[serde(default)]
+    pub prompts: BTreeMap<String, SimDuration>,
+    #[serde(default)]
+    pub agents: BTreeMap<String, AgentSpec>,
+    #[serde(default)]
+    pub callers: BTreeMap<String, CallerSpec>,
+    #[serde(default, rename = "step")]
+    pub steps: Vec<StepSpec>,
+    #[serde(default, rename = "expect")]
+    pub expects: Vec<ExpectSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ConfigSource {
+    Path(String),
+    Inline(toml::Table),
+}
+
+/// How a virtual agent (the person and the phone) behaves.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSpec {
+    /// Log in at this time.
+    pub login: Option<SimDuration>,
+    /// From Connecting until the phone rings (default 0s).
+    pub ring_delay: Option<SimDuration>,
+    /// Answer this long after the phone starts ringing; "never" lets it ring (default 2s).
+    pub answer: Option<String>,
+    /// The phone fails when it is rung.
+    #[serde(default)]
+    pub fail: bool,
+    /// End the call this long after answering (default: the agent waits for the caller).
+    pub end_after: Option<SimDuration>,
+    /// Submit this wrap-up reason...
+    pub wrap_up: Option<String>,
+    /// ...this long after the call ends (default 5s when `wrap_up` is given).
+    pub wrap_up_after: Option<SimDuration>,
+    /// A handset is put down this long after the call is released (default 2s).
+    pub hang_up_after: Option<SimDuration>,
+    /// After RONA choose "available" or "idle:<reason>"...
+    pub after_rona: Option<String>,
+    /// ...this long after it (default 5s).
+    pub after_rona_delay: Option<SimDuration>,
+}
+
+/// How a virtual caller behaves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallerSpec {
+    /// When the call arrives.
+    pub at: SimDuration,
+    /// The caller's number (ANI).
+    #[serde(default = "default_from")]
+    pub from: String,
+    /// The number dialled (DNIS): a support number.
+    pub to: String,
+    /// Hang up this long after the call arrives if not answered yet.
+    pub patience: Option<SimDuration>,
+    /// Hang up this long after being answered (default: never; the agent ends).
+    pub talk: Option<SimDuration>,
+    /// Keys to press, one per menu prompt, in order.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// How long into a menu prompt a key is pressed (default 1s).
+    pub key_delay: Option<SimDuration>,
+}
+
+fn default_from() -> String {
+    "+15550000000".to_string()
+}
+
+/// A scripted action at a time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub at: SimDuration,
+    /// The agent acting (desktop or phone).
+    pub agent: Option<String>,
+    /// The caller acting, or (with `agent`) the caller whose task the agent acts on.
+    pub caller: Option<String>,
+    /// The action (see docs/scenarios.md).
+    #[serde(rename = "do")]
+    pub action: String,
+    /// Idle or wrap-up reason.
+    pub reason: Option<String>,
+    /// After wrap-up, go Idle with this reason instead of Available.
+    pub idle: Option<String>,
+    /// Keys for `press`.
+    pub keys: Option<String>,
+    /// For `reconfigure`: a configuration file (relative to the scenario)...
+    pub config: Option<String>,
+    /// ...and/or a patch merged over the scenario's configuration.
+    pub patch: Option<toml::Table>,
+    /// The action must be refused with this refusal code.
+    pub refused: Option<String>,
+}
+
+/// Something that must hold at a time (or at the end).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    /// A virtual time, or "end".
+    pub at: String,
+    pub agent: Option<String>,
+    pub caller: Option<String>,
+    pub queue: Option<String>,
+    /// Agent state (AGT-01 names, Idle as "Idle" or "Idle(Reason)").
+    pub state: Option<String>,
+    /// Whether the agent's handset is off-hook.
+    pub off_hook: Option<bool>,
+    /// Caller's task stage: flow, queued, offered, connected, wrap_up, closed.
+    pub stage: Option<String>,
+    /// Caller's position in its queue.
+    pub position: Option<u32>,
+    /// Caller's task is with this agent.
+    pub with_agent: Option<String>,
+    pub held: Option<bool>,
+    pub recording: Option<bool>,
+    /// The callers waiting in `queue`, in order.
+    pub waiting: Option<Vec<String>>,
+    /// A trace line up to `at` contains this text.
+    pub trace: Option<String>,
+    /// ...exactly this many times (default: at least once).
+    pub count: Option<usize>,
+    /// No trace line up to `at` contains this text.
+    pub no_trace: Option<String>,
+    /// Statistics of "entry_point:NAME", "queue:NAME" or "agent:ID".
+    pub stats: Option<String>,
+    /// The figures expected of `stats`.
+    pub values: Option<toml::Table>,
+}
+
+/// A scenario ready to run: the file, its compiled tenant and its configuration text.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub path: PathBuf,
+    pub file: ScenarioFile,
+    pub config_text: String,
+    pub tenant: Tenant,
+    /// The base configuration table (before the scenario's patch), for reconfigure steps.
+    pub base_config: toml::Table,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read the file: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{0}")]
+    Config(String),
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// Merges `patch` into `base`: tables merge key by key, anything else replaces.
+pub fn merge(base: &mut toml::Table, patch: &toml::Table) {
+    for (k, v) in patch {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(p)) => merge(b, p),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn syntax_error(path: &FsPath, text: &str, e: &toml::de::Error) -> LoadError {
+    let loc = Locator::new(text);
+    let (line, column) = e.span().map_or((0, 0), |s| {
+        loc.line_col(loc.refine_unknown_field(s.start, e.message()))
+    });
+    LoadError::Syntax {
+        path: path.display().to_string(),
+        line,
+        column,
+        message: e.message().trim().replace("unknown field", "unknown key"),
+    }
+}
+
+/// Formats configuration errors, each located in the file where the value was written:
+/// the scenario (inline config or patch) or the configuration file.
+fn config_errors(
+    errors: &ConfigErrors,
+    scenario_path: &FsPath,
+    scenario_text: &str,
+    base: Option<(&FsPath, &str)>,
+    prefix: &str,
+) -> String {
+    let scen = Locator::new(scenario_text);
+    let base_loc = base.map(|(p, t)| (p, Locator::new(t)));
+    let mut lines = Vec::new();
+    for e in &errors.0 {
+        let mut in_scenario = Path(vec![Seg::Key(prefix.to_string())]);
+        in_scenario.0.extend(e.path.0.iter().cloned());
+        let (sl, sc) = scen.locate(&in_scenario);
+        let located = match (&base_loc, sl) {
+            (_, l) if l > 0 && (prefix == "config" || exists_exactly(&scen, &in_scenario)) => {
+                format!("{}:{sl}:{sc}", scenario_path.display())
+            }
+            (Some((p, loc)), _) => {
+                let (l, c) = if e.path.0.is_empty() {
+                    (e.line, e.column)
+                } else {
+                    loc.locate(&e.path)
+                };
+                format!("{}:{l}:{c}", p.display())
+            }
+            (None, _) => format!("{}:{}:{}", scenario_path.display(), e.line, e.column),
+        };
+        let path = if e.path.0.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", e.path)
+        };
+        lines.push(format!("{located}: {path}{}", e.message));
+    }
+    lines.join("\n")
+}
+
+/// Whether the patch itself holds the value at `path` (not just an ancestor).
+fn exists_exactly(loc: &Locator<'_>, path: &Path) -> bool {
+    let whole = loc.locate(path);
+    let mut parent = path.clone();
+    parent.0.pop();
+    whole.0 > 0 && (parent.0.is_empty() || loc.locate(&parent) != whole)
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file with its configuration.
+    pub fn load(path: &FsPath) -> Result<Scenario, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|error| LoadError::Read {
+            path: path.display().to_string(),
+            error,
+        })?;
+        let file: ScenarioFile =
+            toml::from_str(&text).map_err(|e| syntax_error(path, &text, &e))?;
+        let invalid = |message: String| LoadError::Invalid {
+            path: path.display().to_string(),
+            message,
+        };
+        if file.title.trim().is_empty() {
+            return Err(invalid("the scenario needs a title".into()));
+        }
+        let dir = path.parent().unwrap_or(FsPath::new("."));
+        let (mut table, base_text, base_path) = match &file.config {
+            ConfigSource::Path(rel) => {
+                let p = dir.join(rel);
+                let t = std::fs::read_to_string(&p).map_err(|error| LoadError::Read {
+                    path: format!("{} (config of {})", p.display(), path.display()),
+                    error,
+                })?;
+                let table: toml::Table =
+                    toml::from_str(&t).map_err(|e| syntax_error(&p, &t, &e))?;
+                (table, Some(t), Some(p))
+            }
+            ConfigSource::Inline(t) => (t.clone(), None, None),
+        };
+        let base_config = table.clone();
+        if let Some(patch) = &file.patch {
+            merge(&mut table, patch);
+        }
+        let unpatched = file.patch.is_none() && base_text.is_some();
+        let config_text = if unpatched {
+            base_text.clone().unwrap_or_default()
+        } else {
+            toml::to_string(&table)
+                .map_err(|e| invalid(format!("cannot rebuild the configuration: {e}")))?
+        };
+        let tenant = Tenant::from_toml(&config_text).map_err(|errors| {
+            let prefix = if matches!(file.config, ConfigSource::Inline(_)) {
+                "config"
+            } else {
+                "patch"
+            };
+            let base = match (&base_path, &base_text) {
+                (Some(p), Some(t)) => Some((p.as_path(), t.as_str())),
+                _ => None,
+            };
+            LoadError::Config(config_errors(&errors, path, &text, base, prefix))
+        })?;
+        Ok(Scenario {
+            path: path.to_path_buf(),
+            file,
+            config_text,
+            tenant,
+            base_config,
+        })
+    }
+
+    /// The configuration text for a reconfigure step.
+    pub fn reconfigure_text(&self, step: &StepSpec) -> Result<String, String> {
+        let dir = self.path.parent().unwrap_or(FsPath::new("."));
+        let mut table = match &step.config {
+            Some(rel) => {
+                let p = dir.join(rel);
+                let t = std::fs::read_to_string(&p)
+                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                toml::from_str(&t).map_err(|e| format!("{}: {}", p.display(), e.message()))?
+            }
+            None => {
+                let mut t = self.base_config.clone();
+                if let Some(p) = &self.file.patch {
+                    merge(&mut t, p);
+                }
+                t
+            }
+        };
+        if let Some(p) = &step.patch {
+            merge(&mut table, p);
+        }
+        toml::to_string(&table).map_err(|e| format!("cannot rebuild the configuration: {e}"))
+    }
+}
+
+/// Every scenario file under the given paths (files as given; folders searched
+/// recursively for `*.toml`, skipping folders named `configs`), sorted.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_file() {
+            out.push(p.clone());
+        } else if p.is_dir() {
+            walk(p, &mut out)
+                .map_err(|e| format!("{}: cannot read the folder: {e}", p.display()))?;
+        } else {
+            return Err(format!("{}: no such file or folder", p.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &FsPath, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            if p.file_name().is_some_and(|n| n != "configs") {
+                walk(&p, out)?;
+            }
+        } else if p.extension().is_some_and(|x| x == "toml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
