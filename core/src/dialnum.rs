@@ -82,6 +82,13 @@ impl DialNumber {
     }
 }
 
+/// Lookups by `&str` in maps keyed by dial numbers (ordering is the text's ordering).
+impl std::borrow::Borrow<str> for DialNumber {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for DialNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -20,7 +20,15 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// A call's numbers: who called (ANI) and what they dialled (DNIS).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallNumbers {
+    pub from: CompactString,
+    pub to: CompactString,
+}
+
 /// An agent's state as the desktop shows it (AGT-01).
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", content = "reason", rename_all = "snake_case")]
 pub enum AgentState {
@@ -138,7 +146,7 @@ pub enum StepOutcome {
     /// A variable was set; a secure variable's value is never logged (CAD-01).
     Set {
         var: VarIdx,
-        value: Option<CompactString>,
+        value: Option<Box<str>>,
     },
     /// The flow disconnects the caller.
     Disconnect,
@@ -176,8 +184,7 @@ pub enum EventKind {
         task: TaskId,
         call: CallId,
         ep: EpIdx,
-        from: CompactString,
-        to: CompactString,
+        numbers: Box<CallNumbers>,
     },
     FlowStep {
         task: TaskId,
@@ -245,7 +252,7 @@ pub enum EventKind {
     Refused {
         agent: Option<AgentIdx>,
         action: ActionKind,
-        reason: Refusal,
+        reason: Box<Refusal>,
     },
     Ignored {
         what: Ignored,

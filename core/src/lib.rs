@@ -19,6 +19,7 @@ pub mod refusal;
 pub mod render;
 pub mod stats;
 pub mod time;
+pub mod window;
 
 pub use config::Tenant;
 pub use engine::{Engine, EngineOptions};

@@ -64,14 +64,7 @@ pub enum Notice {
     /// A request is being assigned (AGT-03, first step).
     Connecting { task: TaskId },
     /// The offer proper (AGT-03, second step), with what the popover shows.
-    ContactRequest {
-        task: TaskId,
-        from: CompactString,
-        to: CompactString,
-        queue: QueueIdx,
-        variables: Vec<(String, String)>,
-        timeout: SimDuration,
-    },
+    ContactRequest(Box<ContactRequest>),
     /// The offer was withdrawn (the caller hung up).
     OfferWithdrawn { task: TaskId },
     /// The offer went unanswered: the agent is in RONA and chooses Available or Idle (AGT-05).
@@ -82,5 +75,21 @@ pub enum Notice {
         auto_after: Option<SimDuration>,
     },
     /// An action was refused.
-    Refused { action: ActionKind, reason: Refusal },
+    Refused {
+        action: ActionKind,
+        reason: Box<Refusal>,
+    },
+}
+
+/// What a Contact Request popover shows (AGT-03, AGT-09).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactRequest {
+    pub task: TaskId,
+    pub from: CompactString,
+    pub to: CompactString,
+    pub queue: QueueIdx,
+    /// The flow's variables marked for the popover, in order: (label, value); never a secure one.
+    pub variables: Vec<(String, String)>,
+    /// How long the agent has to answer (the queue's maximum time available).
+    pub timeout: SimDuration,
 }

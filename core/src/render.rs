@@ -8,7 +8,7 @@ use std::fmt::Write;
 use crate::config::{HoursStatus, Tenant};
 use crate::event::*;
 use crate::ids::*;
-use crate::output::{Effect, Notice, Output};
+use crate::output::{ContactRequest, Effect, Notice, Output};
 use crate::time::SimTime;
 
 /// Names the renderer cannot get from the tenant: the driver's names for calls.
@@ -110,13 +110,14 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             task,
             call,
             ep,
-            from,
-            to,
+            numbers,
         } => (
             task.to_string(),
             format!(
-                "created: {} from {from} to {to} at entry point {}",
+                "created: {} from {} to {} at entry point {}",
                 names.call_name(*call),
+                numbers.from,
+                numbers.to,
                 t.entry_points.get(ep.ix()).map_or("?", |e| &e.name)
             ),
         ),
@@ -346,14 +347,16 @@ fn effect_line(e: &Effect, t: &Tenant, names: &dyn CallNames) -> (String, String
 fn notice_text(n: &Notice, t: &Tenant) -> String {
     match n {
         Notice::Connecting { task } => format!("Connecting ({task})"),
-        Notice::ContactRequest {
-            task,
-            from,
-            to,
-            queue: q,
-            variables,
-            timeout,
-        } => {
+        Notice::ContactRequest(c) => {
+            let ContactRequest {
+                task,
+                from,
+                to,
+                queue: q,
+                variables,
+                timeout,
+            } = c.as_ref();
+
             let mut s = format!(
                 "Contact Request ({task}) from {from} to {to} via {}, {timeout} to answer",
                 queue(t, *q)

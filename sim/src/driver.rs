@@ -8,13 +8,14 @@
 //! scheduled, then checkpoints: everything due at an instant has happened before
 //! anything is checked at that instant.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use compact_str::CompactString;
 use switchboard_core::dtmf::Digit;
 use switchboard_core::event::{AgentState, EventKind};
 use switchboard_core::ids::*;
+use switchboard_core::window::{IdWindow, SeqId};
 use switchboard_core::{
     AgentAction, Effect, Engine, Input, Notice, Output, PhoneEvent, Refusal, SimDuration, SimTime,
 };
@@ -106,33 +107,25 @@ pub enum Stim {
     Script(usize),
 }
 
-struct Scheduled {
-    at: SimTime,
-    seq: u64,
-    stim: Stim,
-}
+/// The sequence number of a scheduled stimulus: the tie-break among equal times.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct StimSeq(u64);
 
-impl PartialEq for Scheduled {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
+impl SeqId for StimSeq {
+    fn seq(self) -> u64 {
+        self.0
     }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, o: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(o.at, o.seq))
+    fn from_seq(seq: u64) -> Self {
+        StimSeq(seq)
     }
 }
 
 /// What the driver's user does with the run.
 pub trait Hooks {
     /// Every output of the engine, in order, after the parties reacted to it.
-    fn output(&mut self, _now: SimTime, _out: &Output, _engine: &Engine) {}
+    fn output(&mut self, _now: SimTime, _out: Output, _engine: &Engine) {}
+    /// A caller is about to call (before the engine hears of it).
+    fn arrival(&mut self, _driver: &mut Driver, _call: CallId) {}
     /// A scripted step is due.
     fn script(&mut self, _driver: &mut Driver, _index: usize) {}
     /// After every engine step (input or timeout) and its outputs; `false` stops the run.
@@ -151,10 +144,15 @@ pub trait Hooks {
 pub struct Driver {
     pub engine: Engine,
     now: SimTime,
-    heap: BinaryHeap<Reverse<Scheduled>>,
+    /// Scheduled stimuli: (time << 64 | sequence number), earliest first...
+    heap: BinaryHeap<Reverse<u128>>,
+    /// ...and the stimuli by sequence number.
+    stims: IdWindow<StimSeq, Stim>,
+    /// Stimuli due now, in the order they were scheduled.
+    now_queue: VecDeque<Stim>,
     seq: u64,
     agents: Vec<AgentParty>,
-    callers: BTreeMap<CallId, Caller>,
+    callers: IdWindow<CallId, Caller>,
     prompt_len: Vec<SimDuration>,
     steps: u64,
 }
@@ -176,8 +174,10 @@ impl Driver {
             engine,
             now: SimTime::ZERO,
             heap: BinaryHeap::new(),
+            stims: IdWindow::default(),
+            now_queue: VecDeque::new(),
             seq: 0,
-            callers: BTreeMap::new(),
+            callers: IdWindow::default(),
             steps: 0,
         }
     }
@@ -223,15 +223,33 @@ impl Driver {
             self.schedule(at + p, Stim::Patience(call));
         }
     }
-
-    /// Schedules a stimulus.
+    /// Schedules a stimulus. One due now runs after everything already due now.
     pub fn schedule(&mut self, at: SimTime, stim: Stim) {
+        if at <= self.now {
+            self.now_queue.push_back(stim);
+            return;
+        }
         self.seq += 1;
-        self.heap.push(Reverse(Scheduled {
-            at,
-            seq: self.seq,
-            stim,
-        }));
+        self.stims.insert(StimSeq(self.seq), stim);
+        self.heap
+            .push(Reverse(((at.0 as u128) << 64) | self.seq as u128));
+    }
+
+    /// When the earliest scheduled stimulus is due.
+    fn heap_next(&self) -> Option<SimTime> {
+        self.heap
+            .peek()
+            .map(|Reverse(key)| SimTime((key >> 64) as u64))
+    }
+
+    /// The next stimulus due at `t`: heap entries due by then were scheduled before
+    /// anything in the queue of stimuli due now, so they go first.
+    fn pop_due(&mut self, t: SimTime) -> Option<Stim> {
+        if self.heap_next().is_some_and(|at| at <= t) {
+            let Reverse(key) = self.heap.pop()?;
+            return self.stims.remove(&StimSeq(key as u64));
+        }
+        self.now_queue.pop_front()
     }
 
     /// Feeds one input to the engine now (outputs are drained by the loop).
@@ -243,7 +261,11 @@ impl Driver {
     /// Runs until nothing is left to happen, or past `end`. Returns the final time.
     pub fn run(&mut self, hooks: &mut impl Hooks, end: Option<SimTime>) -> SimTime {
         loop {
-            let stim_at = self.heap.peek().map(|s| s.0.at);
+            let stim_at = if self.now_queue.is_empty() {
+                self.heap_next()
+            } else {
+                Some(self.now)
+            };
             let timer_at = self.engine.poll_timeout();
             let next = match (stim_at, timer_at) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -267,8 +289,8 @@ impl Driver {
                 self.steps += 1;
                 self.engine.handle_timeout(t);
             } else {
-                let Reverse(s) = self.heap.pop().expect("peeked");
-                self.apply(s.stim, hooks);
+                let stim = self.pop_due(t).expect("a stimulus is due");
+                self.apply(stim, hooks);
             }
             self.drain(hooks);
             if !hooks.stepped(self) {
@@ -287,7 +309,7 @@ impl Driver {
     pub fn drain(&mut self, hooks: &mut impl Hooks) {
         while let Some(out) = self.engine.poll_output() {
             self.react(&out);
-            hooks.output(self.now, &out, &self.engine);
+            hooks.output(self.now, out, &self.engine);
         }
     }
 
@@ -295,6 +317,7 @@ impl Driver {
         let e = &self.engine;
         let input = match stim {
             Stim::Arrive(call) => {
+                hooks.arrival(self, call);
                 let Some(c) = self.callers.get(&call) else {
                     return;
                 };
@@ -446,11 +469,11 @@ impl Driver {
                 Effect::HangUp { call } => {
                     self.callers.remove(call);
                 }
-                Effect::ReleaseAgent { agent } => {
-                    if self.engine.tenant().agents[agent.ix()].handset {
-                        let after = self.agents[agent.ix()].b.hang_up_after;
-                        self.schedule(now + after, Stim::HandsetDown(*agent));
-                    }
+                Effect::ReleaseAgent { agent }
+                    if self.engine.tenant().agents[agent.ix()].handset =>
+                {
+                    let after = self.agents[agent.ix()].b.hang_up_after;
+                    self.schedule(now + after, Stim::HandsetDown(*agent));
                 }
                 Effect::Notify {
                     agent,

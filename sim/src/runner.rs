@@ -646,17 +646,17 @@ impl Run<'_> {
 }
 
 impl Hooks for Run<'_> {
-    fn output(&mut self, now: SimTime, out: &Output, engine: &Engine) {
+    fn output(&mut self, now: SimTime, out: Output, engine: &Engine) {
         if !Arc::ptr_eq(&self.tenant, engine.tenant()) {
             self.tenant = engine.tenant().clone();
         }
         self.trace.push(render::render(
             now,
-            out,
+            &out,
             &self.tenant,
             &Names(&self.call_names),
         ));
-        let Output::Event(e) = out else { return };
+        let Output::Event(e) = &out else { return };
         self.stats.observe(e, &self.tenant);
         if e.at < self.last_event {
             self.fail(format!(
@@ -666,47 +666,25 @@ impl Hooks for Run<'_> {
             self.stopped = true;
         }
         self.last_event = e.at;
-        match &e.kind {
+        let broken = match &e.kind {
             EventKind::TaskCreated { task, call, .. } => {
-                if !self.live_tasks.insert(*task) {
-                    self.fail(format!(
-                        "invariant \"no task duplicated\" broken: {task} created twice"
-                    ));
-                    self.stopped = true;
-                }
                 self.call_tasks.insert(*call, *task);
+                (!self.live_tasks.insert(*task))
+                    .then(|| format!("invariant \"no task duplicated\" broken: {task} created twice"))
             }
-            EventKind::TaskClosed { task, .. } => {
-                if !self.live_tasks.remove(task) {
-                    self.fail(format!(
-                        "invariant \"no task lost\" broken: {task} closed but was not live"
-                    ));
-                    self.stopped = true;
-                }
-            }
-            EventKind::OfferConnecting { task, .. } => {
-                if !self.open_offers.insert(*task) {
-                    self.fail(format!("invariant \"every offer ends\" broken: {task} offered again before its offer ended"));
-                    self.stopped = true;
-                }
-            }
-            EventKind::OfferEnded { task, .. } => {
-                if !self.open_offers.remove(task) {
-                    self.fail(format!(
-                        "invariant \"every offer ends\" broken: an offer of {task} ended twice"
-                    ));
-                    self.stopped = true;
-                }
-            }
-            _ => {}
-        }
-        if let Some(task) = e.kind.task()
-            && !self.live_tasks.contains(&task)
-            && !matches!(e.kind, EventKind::TaskClosed { .. })
-        {
-            self.fail(format!(
-                "invariant \"no task lost\" broken: an event about {task}, which is not live"
-            ));
+            EventKind::TaskClosed { task, .. } => (!self.live_tasks.remove(task))
+                .then(|| format!("invariant \"no task lost\" broken: {task} closed but was not live")),
+            EventKind::OfferConnecting { task, .. } => (!self.open_offers.insert(*task)).then(|| {
+                format!("invariant \"every offer ends\" broken: {task} offered again before its offer ended")
+            }),
+            EventKind::OfferEnded { task, .. } => (!self.open_offers.remove(task))
+                .then(|| format!("invariant \"every offer ends\" broken: an offer of {task} ended twice")),
+            kind => kind.task().filter(|t| !self.live_tasks.contains(t)).map(|task| {
+                format!("invariant \"no task lost\" broken: an event about {task}, which is not live")
+            }),
+        };
+        if let Some(message) = broken {
+            self.fail(message);
             self.stopped = true;
         }
     }

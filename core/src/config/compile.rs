@@ -22,7 +22,6 @@ pub const DEFAULT_SERVICE_LEVEL: SimDuration = SimDuration::from_secs(20);
 /// The handle time a queue's wait estimate assumes before it has handled anything.
 pub const DEFAULT_HANDLE_TIME_ESTIMATE: SimDuration = SimDuration::from_secs(180);
 /// How long a menu waits for a key after its prompt.
-
 pub const DEFAULT_MENU_TIMEOUT: SimDuration = SimDuration::from_secs(5);
 /// How many times a menu plays before it gives up.
 pub const DEFAULT_MENU_ATTEMPTS: u8 = 3;

@@ -280,6 +280,10 @@ impl Tenant {
 
     /// The inbound entry point a dialled number reaches, if any (CHN-03).
     pub fn entry_point_for_number(&self, dialled: &str) -> Option<EpIdx> {
+        // Most numbers arrive normalized already: look them up as they are first.
+        if let Some(ep) = self.numbers.get(dialled) {
+            return Some(*ep);
+        }
         let number = DialNumber::parse(dialled).ok()?;
         self.numbers.get(&number).copied()
     }

@@ -77,7 +77,7 @@ impl Engine {
                 }
             }
         }
-        for (&id, t) in &self.tasks {
+        for (id, t) in self.tasks.iter() {
             let queued = in_queues.get(&id).copied().unwrap_or(0);
             let expected = usize::from(t.stage == Stage::Queued);
             if queued != expected {
@@ -130,7 +130,7 @@ impl Engine {
                 );
             }
         }
-        for (call, task) in &self.calls {
+        for (call, task) in self.calls.iter() {
             if !self.tasks.contains_key(task) {
                 return fail(
                     PLACE,

@@ -114,7 +114,8 @@ impl Engine {
                     if let Some(slot) = t.vars.get_mut(var.ix()) {
                         *slot = Some(text.clone());
                     }
-                    let shown = (!secure).then_some(text);
+                    let shown = (!secure).then(|| Box::<str>::from(text.as_str()));
+
                     self.flow_event(
                         task,
                         flow,

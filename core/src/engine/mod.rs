@@ -21,7 +21,7 @@ mod routing;
 mod tasks;
 mod timers;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,7 @@ use crate::input::{ActionKind, AgentAction, Input};
 use crate::output::{Effect, Notice, Output};
 use crate::refusal::{Refusal, unknown_agent};
 use crate::time::{SimDuration, SimTime};
+use crate::window::IdWindow;
 
 use agents::AgentRt;
 use routing::QueueRt;
@@ -71,8 +72,8 @@ pub struct Engine {
     now: SimTime,
     agents: Vec<AgentRt>,
     queues: Vec<QueueRt>,
-    tasks: BTreeMap<TaskId, Task>,
-    calls: BTreeMap<CallId, TaskId>,
+    tasks: IdWindow<TaskId, Task>,
+    calls: IdWindow<CallId, TaskId>,
     timers: Timers,
     out: VecDeque<Output>,
     next_task: u64,
@@ -90,8 +91,8 @@ impl Engine {
             tenant,
             opts,
             now: SimTime::ZERO,
-            tasks: BTreeMap::new(),
-            calls: BTreeMap::new(),
+            tasks: IdWindow::default(),
+            calls: IdWindow::default(),
             timers: Timers::default(),
             out: VecDeque::with_capacity(64),
             next_task: 1,
@@ -296,17 +297,18 @@ impl Engine {
         self.event(EventKind::Refused {
             agent,
             action,
-            reason: reason.clone(),
+            reason: Box::new(reason.clone()),
         });
         if let Some(agent) = agent {
             self.notify(
                 agent,
                 Notice::Refused {
                     action,
-                    reason: reason.clone(),
+                    reason: Box::new(reason.clone()),
                 },
             );
         }
+
         reason
     }
 

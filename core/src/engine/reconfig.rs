@@ -90,7 +90,7 @@ impl Engine {
                 ));
             }
         }
-        for (&id, t) in &self.tasks {
+        for (id, t) in self.tasks.iter() {
             if let Some(q) = t.queue
                 && queue_map[q.ix()].is_none()
             {

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::config::Queue;
 use crate::event::{EventKind, OfferOutcome, StateReason};
 use crate::ids::*;
-use crate::output::{Effect, Notice};
+use crate::output::{ContactRequest, Effect, Notice};
+
 use crate::time::SimDuration;
 
 use super::Engine;
@@ -45,12 +46,14 @@ impl QueueRt {
 }
 
 impl Engine {
-    /// Estimated wait of the task at `position` (FLW-03): position x the queue's
-    /// handle-time estimate / its staffed agents; `None` while no agent is staffed.
+    /// Estimated wait of the task at `position` (FLW-03): the tasks ahead that ready
+    /// agents cannot take at once, times the queue's handle-time estimate, shared among
+    /// its staffed agents: `max(0, position - ready) x estimate / staffed`. `None` while
+    /// no agent is staffed (the wait is unbounded).
     pub(crate) fn ewt(&self, queue: QueueIdx, position: u32) -> Option<SimDuration> {
         let q = &self.queues[queue.ix()];
-        (q.staffed > 0)
-            .then(|| SimDuration(q.handle_estimate.0 * position as u64 / q.staffed as u64))
+        let ahead = (position as u64).saturating_sub(q.ready.len() as u64);
+        (q.staffed > 0).then(|| SimDuration(q.handle_estimate.0 * ahead / q.staffed as u64))
     }
 
     /// Folds a handled task's handle time into its queue's estimate (weight 1/8).
@@ -174,14 +177,14 @@ impl Engine {
         self.agent_changed(agent, before, StateReason::ContactRequest);
         let t = &self.tasks[&task];
         let queue = t.queue.expect("offered from a queue");
-        let notice = Notice::ContactRequest {
+        let notice = Notice::ContactRequest(Box::new(ContactRequest {
             task,
             from: t.from.clone(),
             to: t.to.clone(),
             queue,
             variables: self.popover_variables(task),
             timeout: self.tenant.queues[queue.ix()].max_time_available,
-        };
+        }));
         self.notify(agent, notice);
     }
 

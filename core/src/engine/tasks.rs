@@ -5,7 +5,9 @@
 use compact_str::CompactString;
 
 use crate::dtmf::Digit;
-use crate::event::{AbandonStage, EndCause, EventKind, Ignored, StateReason, TaskOutcome};
+use crate::event::{
+    AbandonStage, CallNumbers, EndCause, EventKind, Ignored, StateReason, TaskOutcome,
+};
 use crate::ids::*;
 use crate::output::{Effect, Notice};
 use crate::refusal::Refusal;
@@ -134,9 +136,9 @@ impl Engine {
             task: id,
             call,
             ep,
-            from,
-            to,
+            numbers: Box::new(CallNumbers { from, to }),
         });
+
         let start = flow.map_or(StepIdx(0), |f| self.tenant.flows[f.ix()].start);
         self.run_flow(id, start, Some(start));
         Ok(())

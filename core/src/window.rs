@@ -1,0 +1,274 @@
+//! [`IdWindow`]: a map for ids handed out in increasing order, where most
+//! entries are removed soon after they are added (tasks, calls). It is a sliding
+//! window of slots indexed by `id - base`: constant-time lookup, insert and
+//! removal. An entry that lingers far behind the window's front (a callback
+//! waiting for days, say) moves to an ordered overflow map, so memory stays
+//! proportional to the live entries, not to the span of ids between the oldest
+//! and the newest. Iteration is in id order.
+
+use std::collections::{BTreeMap, VecDeque};
+
+/// An id handed out in increasing order.
+pub trait SeqId: Copy + Ord {
+    fn seq(self) -> u64;
+    fn from_seq(seq: u64) -> Self;
+}
+
+impl SeqId for crate::ids::TaskId {
+    fn seq(self) -> u64 {
+        self.0
+    }
+    fn from_seq(seq: u64) -> Self {
+        crate::ids::TaskId(seq)
+    }
+}
+
+impl SeqId for crate::ids::CallId {
+    fn seq(self) -> u64 {
+        self.0
+    }
+    fn from_seq(seq: u64) -> Self {
+        crate::ids::CallId(seq)
+    }
+}
+
+/// Window length from which lingering entries are moved out of the window...
+const COMPACT_FROM: usize = 4096;
+/// ...when fewer than one slot in this many is occupied.
+const SPARSENESS: usize = 16;
+
+/// A map from increasing ids to values; see the module documentation.
+#[derive(Clone, Debug)]
+pub struct IdWindow<K, V> {
+    base: u64,
+    slots: VecDeque<Option<V>>,
+    in_window: usize,
+    overflow: BTreeMap<u64, V>,
+    _key: std::marker::PhantomData<K>,
+}
+
+impl<K, V> Default for IdWindow<K, V> {
+    fn default() -> Self {
+        IdWindow {
+            base: 0,
+            slots: VecDeque::new(),
+            in_window: 0,
+            overflow: BTreeMap::new(),
+            _key: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<K: SeqId, V> IdWindow<K, V> {
+    /// Adds an entry. An id below the window's front (out of order) goes to the
+    /// overflow map; an id already present is replaced.
+    pub fn insert(&mut self, id: K, value: V) {
+        let seq = id.seq();
+        if self.slots.is_empty() && self.in_window == 0 {
+            self.base = seq;
+        }
+        if seq < self.base {
+            self.overflow.insert(seq, value);
+            return;
+        }
+        let ix = (seq - self.base) as usize;
+        while self.slots.len() <= ix {
+            self.slots.push_back(None);
+        }
+        if self.slots[ix].replace(value).is_none() {
+            self.in_window += 1;
+        }
+        self.compact();
+    }
+
+    fn slot(&self, seq: u64) -> Option<usize> {
+        let ix = seq.checked_sub(self.base)? as usize;
+        (ix < self.slots.len()).then_some(ix)
+    }
+
+    pub fn get(&self, id: &K) -> Option<&V> {
+        let seq = id.seq();
+        match self.slot(seq) {
+            Some(ix) => self.slots[ix].as_ref(),
+            None => self.overflow.get(&seq),
+        }
+    }
+
+    pub fn get_mut(&mut self, id: &K) -> Option<&mut V> {
+        let seq = id.seq();
+        match self.slot(seq) {
+            Some(ix) => self.slots[ix].as_mut(),
+            None => self.overflow.get_mut(&seq),
+        }
+    }
+
+    pub fn contains_key(&self, id: &K) -> bool {
+        self.get(id).is_some()
+    }
+
+    pub fn remove(&mut self, id: &K) -> Option<V> {
+        let seq = id.seq();
+        let value = match self.slot(seq) {
+            Some(ix) => {
+                let v = self.slots[ix].take()?;
+                self.in_window -= 1;
+                v
+            }
+            None => return self.overflow.remove(&seq),
+        };
+        while let Some(None) = self.slots.front() {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        Some(value)
+    }
+
+    /// Moves lingering entries from the front of a sparse window to the overflow map.
+    fn compact(&mut self) {
+        while self.slots.len() >= COMPACT_FROM && self.in_window * SPARSENESS < self.slots.len() {
+            if let Some(Some(v)) = self.slots.pop_front() {
+                self.overflow.insert(self.base, v);
+                self.in_window -= 1;
+            }
+            self.base += 1;
+            while let Some(None) = self.slots.front() {
+                self.slots.pop_front();
+                self.base += 1;
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.in_window + self.overflow.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every entry, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (K, &V)> {
+        let base = self.base;
+        let window = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, v)| Some((K::from_seq(base + i as u64), v.as_ref()?)));
+        // Overflow entries are older than the window, except ids inserted out of order.
+        let older = self
+            .overflow
+            .range(..base)
+            .map(|(k, v)| (K::from_seq(*k), v));
+        let newer = self
+            .overflow
+            .range(base..)
+            .map(|(k, v)| (K::from_seq(*k), v));
+        older.chain(merge_sorted(window, newer))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.iter().map(|(_, v)| v)
+    }
+
+    /// Every value, mutably (in no particular order).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.overflow
+            .values_mut()
+            .chain(self.slots.iter_mut().filter_map(|v| v.as_mut()))
+    }
+
+    /// The number of slots the window spans (for tests of its memory bound).
+    pub fn window_len(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+/// Merges two iterators sorted by key.
+fn merge_sorted<'a, K: Ord + Copy, V: 'a>(
+    a: impl Iterator<Item = (K, &'a V)>,
+    b: impl Iterator<Item = (K, &'a V)>,
+) -> impl Iterator<Item = (K, &'a V)> {
+    let mut a = a.peekable();
+    let mut b = b.peekable();
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) => {
+            if x.0 <= y.0 {
+                a.next()
+            } else {
+                b.next()
+            }
+        }
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+impl<K: SeqId, V> std::ops::Index<&K> for IdWindow<K, V> {
+    type Output = V;
+    fn index(&self, id: &K) -> &V {
+        self.get(id).expect("a live entry")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TaskId;
+
+    #[test]
+    fn a_lingering_entry_does_not_hold_the_window_open() {
+        let mut w: IdWindow<TaskId, u64> = IdWindow::default();
+        w.insert(TaskId(1), 1);
+        for id in 2..=20_000u64 {
+            w.insert(TaskId(id), id);
+            assert_eq!(w.remove(&TaskId(id)), Some(id));
+        }
+        assert!(
+            w.window_len() < COMPACT_FROM,
+            "window of {} slots",
+            w.window_len()
+        );
+        assert_eq!(w.get(&TaskId(1)), Some(&1));
+        assert_eq!(w.remove(&TaskId(1)), Some(1));
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn agrees_with_an_ordered_map() {
+        let mut w: IdWindow<TaskId, u64> = IdWindow::default();
+        let mut model: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut x: u64 = 7;
+        for id in 1..=30_000u64 {
+            w.insert(TaskId(id), id * 10);
+            model.insert(id, id * 10);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            if x % 10 < 9
+                && let Some(&victim) = model.keys().nth((x >> 33) as usize % model.len())
+            {
+                assert_eq!(w.remove(&TaskId(victim)), model.remove(&victim));
+            }
+            if id % 997 == 0 {
+                let got: Vec<(u64, u64)> = w.iter().map(|(k, v)| (k.0, *v)).collect();
+                let want: Vec<(u64, u64)> = model.iter().map(|(k, v)| (*k, *v)).collect();
+                assert_eq!(got, want);
+            }
+        }
+        assert_eq!(w.len(), model.len());
+        assert!(w.get(&TaskId(0)).is_none());
+        assert!(w.get(&TaskId(30_001)).is_none());
+    }
+
+    #[test]
+    fn ids_out_of_order_still_work() {
+        let mut w: IdWindow<TaskId, u64> = IdWindow::default();
+        w.insert(TaskId(100), 100);
+        w.insert(TaskId(5), 5);
+        w.insert(TaskId(101), 101);
+        let got: Vec<u64> = w.iter().map(|(k, _)| k.0).collect();
+        assert_eq!(got, vec![5, 100, 101]);
+        assert_eq!(w.remove(&TaskId(5)), Some(5));
+        assert_eq!(w.len(), 2);
+    }
+}
