@@ -37,7 +37,9 @@ pub enum Refusal {
         "the agent cannot change state while a Connecting or Contact Request notice is showing"
     )]
     OfferShowingState,
-    #[error("the agent cannot log out with {task} still active; end it and wrap up first")]
+    #[error(
+        "{task} is still active; end it and submit its wrap-up first (Idle can be chosen with the wrap-up)"
+    )]
     TaskActive { task: TaskId },
     #[error("the agent is already {state}")]
     AlreadyInState { state: String },

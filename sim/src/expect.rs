@@ -30,6 +30,8 @@ pub struct Seen<'a> {
     pub caller: &'a dyn Fn(&str) -> Option<CallerSeen>,
     pub waiting: &'a dyn Fn(&str) -> Option<Vec<String>>,
     pub report: &'a dyn Fn() -> Report,
+    /// An entry point's (channel type, queue type).
+    pub entry_point: &'a dyn Fn(&str) -> Option<(String, String)>,
 }
 
 /// A caller's task as seen from outside.
@@ -41,6 +43,7 @@ pub struct CallerSeen {
     pub agent: Option<String>,
     pub held: bool,
     pub recording: bool,
+    pub ewt: Option<switchboard_core::SimDuration>,
 }
 
 /// Checks one expectation; every mismatch becomes one sentence.
@@ -103,6 +106,20 @@ pub fn check(e: &ExpectSpec, seen: &Seen<'_>) -> Vec<String> {
                         opt(&c.agent)
                     ));
                 }
+                if let Some(want) = &e.ewt {
+                    let shown = c
+                        .ewt
+                        .map_or_else(|| "unknown".to_string(), |d| d.to_string());
+                    let expected = match switchboard_core::SimDuration::parse(want) {
+                        Ok(d) => d.to_string(),
+                        Err(_) => want.clone(),
+                    };
+                    if shown != expected {
+                        bad.push(format!(
+                            "caller {caller} estimated wait: expected {want}, saw {shown}"
+                        ));
+                    }
+                }
                 if let Some(want) = e.held
                     && want != c.held
                 {
@@ -117,6 +134,27 @@ pub fn check(e: &ExpectSpec, seen: &Seen<'_>) -> Vec<String> {
                     bad.push(format!(
                         "caller {caller} recording: expected {want}, saw {}",
                         c.recording
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(name) = &e.entry_point {
+        match (seen.entry_point)(name) {
+            None => bad.push(format!("there is no entry point \"{name}\"")),
+            Some((channel, queue_type)) => {
+                if let Some(want) = &e.channel
+                    && want != &channel
+                {
+                    bad.push(format!(
+                        "entry point {name} channel: expected {want}, saw {channel}"
+                    ));
+                }
+                if let Some(want) = &e.queue_type
+                    && want != &queue_type
+                {
+                    bad.push(format!(
+                        "entry point {name} queue type: expected {want}, saw {queue_type}"
                     ));
                 }
             }

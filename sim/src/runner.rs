@@ -19,7 +19,7 @@ use switchboard_core::{
 
 use crate::driver::{AfterRona, AgentBehaviour, CallerBehaviour, Driver, Hooks, Stim};
 use crate::expect::{self, CallerSeen, Seen, When};
-use crate::scenario::{LoadError, Scenario, StepSpec};
+use crate::scenario::{LoadError, Scenario, Setup, StepSpec};
 
 /// The outcome of one scenario.
 #[derive(Clone, Debug)]
@@ -363,6 +363,8 @@ fn validate_expect(
         e.no_trace.is_some(),
         e.stats.is_some(),
         e.queue.is_some() && e.caller.is_some(),
+        e.ewt.is_some(),
+        e.entry_point.is_some(),
     ];
     if !checks.iter().any(|c| *c) {
         return Err(invalid(
@@ -373,6 +375,44 @@ fn validate_expect(
     Ok(when)
 }
 
+/// The result of a scenario whose configuration is rejected: each expected piece of
+/// text must be found in its own error, and there must be no other error.
+fn rejected(s: &Scenario, lines: &[String], expected: &[String]) -> ScenarioResult {
+    let mut failures = Vec::new();
+    let mut unmatched: Vec<&String> = lines.iter().collect();
+    for want in expected {
+        match unmatched.iter().position(|l| l.contains(want.as_str())) {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => failures.push(format!(
+                "{}: no configuration error contains \"{want}\"",
+                s.path.display()
+            )),
+        }
+    }
+    for extra in unmatched {
+        failures.push(format!(
+            "{}: an unexpected configuration error: {extra}",
+            s.path.display()
+        ));
+    }
+    let mut trace = vec![format!(
+        "configuration rejected with {} error(s):",
+        lines.len()
+    )];
+    trace.extend(lines.iter().cloned());
+    ScenarioResult {
+        path: s.path.display().to_string(),
+        title: s.file.title.clone(),
+        rules: s.file.rules.clone(),
+        failures,
+        trace,
+        report: Report::default(),
+        end: SimTime::ZERO,
+    }
+}
+
 /// Loads and replays a scenario file.
 pub fn replay_file(path: &Path) -> Result<ScenarioResult, LoadError> {
     let scenario = Scenario::load(path)?;
@@ -381,7 +421,25 @@ pub fn replay_file(path: &Path) -> Result<ScenarioResult, LoadError> {
 
 /// Replays a loaded scenario.
 pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
-    let tenant = Arc::new(s.tenant.clone());
+    let tenant = match (&s.setup, &s.file.config_errors) {
+        (Setup::Rejected(lines), Some(expected)) => return Ok(rejected(s, lines, expected)),
+        (Setup::Rejected(lines), None) => return Err(LoadError::Config(lines.join("\n"))),
+        (Setup::Ready(_), Some(_)) => {
+            return Ok(ScenarioResult {
+                path: s.path.display().to_string(),
+                title: s.file.title.clone(),
+                rules: s.file.rules.clone(),
+                failures: vec![format!(
+                    "{}: config_errors expects the configuration to be rejected, but it is valid",
+                    s.path.display()
+                )],
+                trace: Vec::new(),
+                report: Report::default(),
+                end: SimTime::ZERO,
+            });
+        }
+        (Setup::Ready(t), None) => Arc::new((**t).clone()),
+    };
     let epoch =
         parse_start(s.file.start.as_deref().unwrap_or(DEFAULT_START)).map_err(|m| invalid(s, m))?;
     let engine = Engine::new(
@@ -562,6 +620,7 @@ impl Run<'_> {
                 agent: v.agent.map(|a| tenant.agents[a.ix()].id.clone()),
                 held: v.held,
                 recording: v.recording,
+                ewt: v.ewt,
             })
         };
         let task_callers: BTreeMap<TaskId, String> = self
@@ -586,7 +645,16 @@ impl Run<'_> {
         };
         let now = driver.now();
         let report = || self.stats.report(now);
+        let entry_point = |name: &str| {
+            let ep = tenant.entry_point_by_name(name)?;
+            let ep = &tenant.entry_points[ep.ix()];
+            Some((
+                channel_name(ep.channel).to_string(),
+                queue_type_name(ep.queue_type).to_string(),
+            ))
+        };
         let seen = Seen {
+            entry_point: &entry_point,
             trace: &self.trace,
             agent_state: &agent_state,
             caller: &caller,
@@ -746,5 +814,22 @@ impl Hooks for Run<'_> {
         let (index, when) = (c.index, c.when);
         self.next_checkpoint += 1;
         self.check_expectation(driver, index, when);
+    }
+}
+
+fn channel_name(c: switchboard_core::config::ChannelKind) -> &'static str {
+    use switchboard_core::config::ChannelKind::*;
+    match c {
+        Telephony => "telephony",
+        Chat => "chat",
+        Email => "email",
+        Social => "social",
+    }
+}
+
+fn queue_type_name(q: switchboard_core::config::QueueType) -> &'static str {
+    match q {
+        switchboard_core::config::QueueType::Inbound => "inbound",
+        switchboard_core::config::QueueType::Outbound => "outbound",
     }
 }

@@ -41,6 +41,9 @@ pub struct ScenarioFile {
     pub steps: Vec<StepSpec>,
     #[serde(default, rename = "expect")]
     pub expects: Vec<ExpectSpec>,
+    /// The configuration must be rejected with exactly these errors (each a piece of
+    /// one error's text), and nothing runs.
+    pub config_errors: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,6 +165,14 @@ pub struct ExpectSpec {
     pub stats: Option<String>,
     /// The figures expected of `stats`.
     pub values: Option<toml::Table>,
+    /// Caller's estimated wait (FLW-03).
+    pub ewt: Option<String>,
+    /// An entry point of the configuration in force...
+    pub entry_point: Option<String>,
+    /// ...has this channel type (telephony, chat, email, social)...
+    pub channel: Option<String>,
+    /// ...and this queue type (inbound, outbound).
+    pub queue_type: Option<String>,
 }
 
 /// A scenario ready to run: the file, its compiled tenant and its configuration text.
@@ -170,9 +181,19 @@ pub struct Scenario {
     pub path: PathBuf,
     pub file: ScenarioFile,
     pub config_text: String,
-    pub tenant: Tenant,
+    /// The compiled tenant, or the errors of a configuration the scenario expects rejected.
+    pub setup: Setup,
     /// The base configuration table (before the scenario's patch), for reconfigure steps.
     pub base_config: toml::Table,
+}
+
+/// What became of the scenario's configuration.
+#[derive(Debug, Clone)]
+pub enum Setup {
+    /// Valid: the scenario runs on it.
+    Ready(Box<Tenant>),
+    /// Rejected (the scenario says `config_errors = [...]`): one located sentence per error.
+    Rejected(Vec<String>),
 }
 
 /// Why a scenario could not be loaded.
@@ -222,21 +243,22 @@ fn syntax_error(path: &FsPath, text: &str, e: &toml::de::Error) -> LoadError {
 /// the scenario (inline config or patch) or the configuration file.
 fn config_errors(
     errors: &ConfigErrors,
-    scenario_path: &FsPath,
+    scenario_name: &str,
     scenario_text: &str,
-    base: Option<(&FsPath, &str)>,
+    base: Option<(&str, &str)>,
     prefix: &str,
-) -> String {
+) -> Vec<String> {
     let scen = Locator::new(scenario_text);
     let base_loc = base.map(|(p, t)| (p, Locator::new(t)));
-    let mut lines = Vec::new();
+    let mut lines: Vec<(u8, usize, usize, String)> = Vec::new();
     for e in &errors.0 {
         let mut in_scenario = Path(vec![Seg::Key(prefix.to_string())]);
         in_scenario.0.extend(e.path.0.iter().cloned());
         let (sl, sc) = scen.locate(&in_scenario);
-        let located = match (&base_loc, sl) {
+        // (file order, line, column, file name): the scenario first, then its base file.
+        let (file, line, column, name) = match (&base_loc, sl) {
             (_, l) if l > 0 && (prefix == "config" || exists_exactly(&scen, &in_scenario)) => {
-                format!("{}:{sl}:{sc}", scenario_path.display())
+                (0, sl, sc, scenario_name)
             }
             (Some((p, loc)), _) => {
                 let (l, c) = if e.path.0.is_empty() {
@@ -244,18 +266,24 @@ fn config_errors(
                 } else {
                     loc.locate(&e.path)
                 };
-                format!("{}:{l}:{c}", p.display())
+                (1, l, c, *p)
             }
-            (None, _) => format!("{}:{}:{}", scenario_path.display(), e.line, e.column),
+            (None, _) => (0, e.line, e.column, scenario_name),
         };
         let path = if e.path.0.is_empty() {
             String::new()
         } else {
             format!("{}: ", e.path)
         };
-        lines.push(format!("{located}: {path}{}", e.message));
+        lines.push((
+            file,
+            line,
+            column,
+            format!("{name}:{line}:{column}: {path}{}", e.message),
+        ));
     }
-    lines.join("\n")
+    lines.sort_by_key(|l| (l.0, l.1, l.2));
+    lines.into_iter().map(|l| l.3).collect()
 }
 
 /// Whether the patch itself holds the value at `path` (not just an ancestor).
@@ -307,23 +335,45 @@ impl Scenario {
             toml::to_string(&table)
                 .map_err(|e| invalid(format!("cannot rebuild the configuration: {e}")))?
         };
-        let tenant = Tenant::from_toml(&config_text).map_err(|errors| {
-            let prefix = if matches!(file.config, ConfigSource::Inline(_)) {
-                "config"
-            } else {
-                "patch"
-            };
-            let base = match (&base_path, &base_text) {
-                (Some(p), Some(t)) => Some((p.as_path(), t.as_str())),
-                _ => None,
-            };
-            LoadError::Config(config_errors(&errors, path, &text, base, prefix))
-        })?;
+        let setup = match Tenant::from_toml(&config_text) {
+            Ok(tenant) => Setup::Ready(Box::new(tenant)),
+            Err(errors) => {
+                let prefix = if matches!(file.config, ConfigSource::Inline(_)) {
+                    "config"
+                } else {
+                    "patch"
+                };
+                let lines = |scenario_name: &str, base_name: Option<String>| {
+                    let base = match (base_name, &base_text) {
+                        (Some(n), Some(t)) => Some((n, t.as_str())),
+                        _ => None,
+                    };
+                    let base = base.as_ref().map(|(n, t)| (n.as_str(), *t));
+                    config_errors(&errors, scenario_name, &text, base, prefix)
+                };
+                if file.config_errors.is_none() {
+                    let full = lines(
+                        &path.display().to_string(),
+                        base_path.as_ref().map(|p| p.display().to_string()),
+                    );
+                    return Err(LoadError::Config(full.join("\n")));
+                }
+                // Short names, so that the golden trace is the same wherever the run happens.
+                let name = path
+                    .file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+                let base_name = match &file.config {
+                    ConfigSource::Path(rel) => Some(rel.clone()),
+                    ConfigSource::Inline(_) => None,
+                };
+                Setup::Rejected(lines(&name, base_name))
+            }
+        };
         Ok(Scenario {
             path: path.to_path_buf(),
             file,
             config_text,
-            tenant,
+            setup,
             base_config,
         })
     }

@@ -718,7 +718,6 @@ struct Refs<'a> {
 
 fn flow(cx: &mut Cx<'_>, path: &Path, name: &str, f: &RawFlow, refs: &Refs<'_>) -> Flow {
     cx.name(path, "flow", name);
-    let errors_before = cx.errors.len();
     let step_ix: BTreeMap<String, StepIdx> = index_of(&f.steps, StepIdx);
     let var_ix: BTreeMap<String, VarIdx> = index_of(&f.variables, VarIdx);
     let steps_path = path.key("steps");
@@ -931,8 +930,14 @@ fn flow(cx: &mut Cx<'_>, path: &Path, name: &str, f: &RawFlow, refs: &Refs<'_>) 
     }
 
     let step_names: Vec<String> = f.steps.keys().cloned().collect();
+    // The graph is checked when every step reference resolved (other errors do not matter).
+    let refs_resolve = f
+        .steps
+        .values()
+        .flat_map(raw_targets)
+        .all(|t| step_ix.contains_key(t));
     if let Some(start) = start
-        && cx.errors.len() == errors_before
+        && refs_resolve
     {
         check_graph(cx, &steps_path, &steps, &step_names, start);
     }
@@ -1050,5 +1055,32 @@ pub fn check_value(var_type: VarType, value: &str) -> Result<(), String> {
             VarType::Datetime => "an ISO 8601 date-time such as 2026-11-23T09:30:00Z",
         };
         Err(format!("\"{value}\" is not {expected}"))
+    }
+}
+
+/// The names of the steps a raw step refers to.
+fn raw_targets(step: &RawStep) -> Vec<&str> {
+    match step {
+        RawStep::BusinessHours {
+            open,
+            closed,
+            holiday,
+            ..
+        } => [Some(open), Some(closed), holiday.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect(),
+        RawStep::Play { next, .. } | RawStep::Set { next, .. } => {
+            next.iter().map(String::as_str).collect()
+        }
+        RawStep::Menu {
+            options, default, ..
+        } => options
+            .values()
+            .chain(default.iter())
+            .map(String::as_str)
+            .collect(),
+        RawStep::Queue { .. } | RawStep::Disconnect { .. } => Vec::new(),
     }
 }

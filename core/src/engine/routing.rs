@@ -46,14 +46,17 @@ impl QueueRt {
 }
 
 impl Engine {
-    /// Estimated wait of the task at `position` (FLW-03): the tasks ahead that ready
+    /// Estimated wait of the task at `position` (FLW-03), in whole seconds rounded up: the tasks ahead that ready
     /// agents cannot take at once, times the queue's handle-time estimate, shared among
     /// its staffed agents: `max(0, position - ready) x estimate / staffed`. `None` while
     /// no agent is staffed (the wait is unbounded).
     pub(crate) fn ewt(&self, queue: QueueIdx, position: u32) -> Option<SimDuration> {
         let q = &self.queues[queue.ix()];
         let ahead = (position as u64).saturating_sub(q.ready.len() as u64);
-        (q.staffed > 0).then(|| SimDuration(q.handle_estimate.0 * ahead / q.staffed as u64))
+        (q.staffed > 0).then(|| {
+            let micros = q.handle_estimate.0 * ahead / q.staffed as u64;
+            SimDuration::from_secs(micros.div_ceil(1_000_000))
+        })
     }
 
     /// Folds a handled task's handle time into its queue's estimate (weight 1/8).
