@@ -64,6 +64,10 @@ impl<K: SeqId, V> IdWindow<K, V> {
     /// overflow map; an id already present is replaced.
     pub fn insert(&mut self, id: K, value: V) {
         let seq = id.seq();
+        if let Some(v) = self.overflow.get_mut(&seq) {
+            *v = value;
+            return;
+        }
         if self.slots.is_empty() && self.in_window == 0 {
             self.base = seq;
         }
@@ -86,10 +90,14 @@ impl<K: SeqId, V> IdWindow<K, V> {
         (ix < self.slots.len()).then_some(ix)
     }
 
+    // An id is either in a window slot or in the overflow map, never both; an id
+    // inserted out of order may sit in the overflow within the window's range, so a
+    // lookup that finds an empty slot asks the overflow (free while it is empty).
+
     pub fn get(&self, id: &K) -> Option<&V> {
         let seq = id.seq();
-        match self.slot(seq) {
-            Some(ix) => self.slots[ix].as_ref(),
+        match self.slot(seq).and_then(|ix| self.slots[ix].as_ref()) {
+            Some(v) => Some(v),
             None => self.overflow.get(&seq),
         }
     }
@@ -97,8 +105,8 @@ impl<K: SeqId, V> IdWindow<K, V> {
     pub fn get_mut(&mut self, id: &K) -> Option<&mut V> {
         let seq = id.seq();
         match self.slot(seq) {
-            Some(ix) => self.slots[ix].as_mut(),
-            None => self.overflow.get_mut(&seq),
+            Some(ix) if self.slots[ix].is_some() => self.slots[ix].as_mut(),
+            _ => self.overflow.get_mut(&seq),
         }
     }
 
@@ -109,12 +117,12 @@ impl<K: SeqId, V> IdWindow<K, V> {
     pub fn remove(&mut self, id: &K) -> Option<V> {
         let seq = id.seq();
         let value = match self.slot(seq) {
-            Some(ix) => {
+            Some(ix) if self.slots[ix].is_some() => {
                 let v = self.slots[ix].take()?;
                 self.in_window -= 1;
                 v
             }
-            None => return self.overflow.remove(&seq),
+            _ => return self.overflow.remove(&seq),
         };
         while let Some(None) = self.slots.front() {
             self.slots.pop_front();
@@ -258,6 +266,28 @@ mod tests {
         assert_eq!(w.len(), model.len());
         assert!(w.get(&TaskId(0)).is_none());
         assert!(w.get(&TaskId(30_001)).is_none());
+    }
+
+    #[test]
+    fn a_window_restarting_below_the_overflow_still_finds_everything() {
+        // The sequence the engine's property test found: 5, 2 (out of order), 5 leaves, 0, 3.
+        let mut w: IdWindow<TaskId, u64> = IdWindow::default();
+        for id in [5, 2] {
+            w.insert(TaskId(id), id);
+        }
+        assert_eq!(w.remove(&TaskId(5)), Some(5));
+        for id in [0, 3] {
+            w.insert(TaskId(id), id);
+        }
+        for id in [0, 2, 3] {
+            assert_eq!(w.get(&TaskId(id)), Some(&id), "id {id}");
+        }
+        let got: Vec<u64> = w.iter().map(|(k, _)| k.0).collect();
+        assert_eq!(got, vec![0, 2, 3]);
+        w.insert(TaskId(2), 22);
+        assert_eq!(w.len(), 3);
+        assert_eq!(w.remove(&TaskId(2)), Some(22));
+        assert_eq!(w.get(&TaskId(2)), None);
     }
 
     #[test]

@@ -1,0 +1,204 @@
+//! The `switchboard` command as a user meets it: exit codes, the one-line-per-
+//! scenario report, failures that name the file, the expectation and what was
+//! seen, and one-sentence errors for bad files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+fn switchboard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("switchboard-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn check_accepts_the_example() {
+    let o = switchboard(&["check", "examples/acme.toml"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("examples/acme.toml: ok: tenant \"Acme Support\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_reports_every_error_with_its_location() {
+    let dir = temp_dir("check");
+    let file = dir.join("bad.toml");
+    let example = std::fs::read_to_string(root().join("examples/acme.toml")).expect("example");
+    let bad = example
+        .replace(
+            "timezone = \"Europe/Warsaw\"",
+            "timezone = \"Europe/Atlantis\"",
+        )
+        .replace(
+            "teams = [\"tier1\"]\nstrategy = \"longest_available\"",
+            "teams = [\"tier9\"]\nstrategy = \"longest_available\"",
+        );
+    std::fs::write(&file, bad).expect("write");
+    let o = switchboard(&["check", file.to_str().expect("utf-8")]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].contains("bad.toml:7:12: tenant.timezone: \"Europe/Atlantis\" is not a time zone"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("queues.general.teams[0]: unknown team \"tier9\""),
+        "{err}"
+    );
+    assert!(
+        lines[2].ends_with("2 error(s); nothing of this configuration was applied"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_of_a_missing_or_malformed_file_is_one_sentence() {
+    let o = switchboard(&["check", "no/such/file.toml"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.starts_with("error: cannot read no/such/file.toml"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let dir = temp_dir("malformed");
+    let file = dir.join("m.toml");
+    std::fs::write(&file, "[tenant]\nname = \"x\n").expect("write");
+    let (_, err) = text(&switchboard(&["check", file.to_str().expect("utf-8")]));
+    assert!(err.contains("m.toml:2:10: invalid basic string"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn replay_runs_every_scenario_and_summarizes() {
+    let o = switchboard(&["replay"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    let last = out.lines().last().expect("a summary");
+    assert!(last.ends_with(" passed, 0 failed"), "{last}");
+    let passed: usize = last
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("PASS  ")).count(),
+        passed
+    );
+    assert!(passed >= 30);
+}
+
+#[test]
+fn a_failed_expectation_names_file_expectation_and_what_was_seen() {
+    let dir = temp_dir("fail");
+    let config = root().join("scenarios/configs/basic.toml");
+    let scenario = format!(
+        r#"title = "wrong on purpose"
+rules = ["AGT-01"]
+config = "{}"
+
+[agents.a1]
+login = "0s"
+
+[[expect]]
+at = "1s"
+agent = "a1"
+state = "Idle"
+"#,
+        config.display()
+    );
+    let file = dir.join("wrong.toml");
+    std::fs::write(&file, scenario).expect("write");
+    let o = switchboard(&["replay", file.to_str().expect("utf-8"), "--trace"]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL  "), "{out}");
+    assert!(
+        out.contains(
+            "wrong.toml: expect #1 at 00:00:01.000: agent a1 state: expected Idle, saw Available"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("00:00:00.000  agent a1       LoggedOut -> Available (login)"),
+        "--trace prints the trace: {out}"
+    );
+    assert!(out.trim_end().ends_with("0 passed, 1 failed"), "{out}");
+}
+
+#[test]
+fn bad_scenario_files_fail_with_a_location_and_no_panic() {
+    let dir = temp_dir("badscen");
+    std::fs::write(dir.join("syntax.toml"), "title = \"x\"\nrules = [\n").expect("write");
+    std::fs::write(
+        dir.join("unknown_key.toml"),
+        "title = \"x\"\nconfig = \"a.toml\"\nwhen = 3\n",
+    )
+    .expect("write");
+    let config = root().join("scenarios/configs/basic.toml");
+    std::fs::write(
+        dir.join("unknown_agent.toml"),
+        format!("title = \"x\"\nconfig = \"{}\"\n[[step]]\nat = \"1s\"\nagent = \"zed\"\ndo = \"login\"\n", config.display()),
+    )
+    .expect("write");
+    let o = switchboard(&["replay", dir.to_str().expect("utf-8")]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("syntax.toml:2:10: unclosed array"), "{out}");
+    assert!(
+        out.contains("unknown_key.toml:3:1: unknown key `when`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("step #1 (at 1s): there is no agent \"zed\" in the configuration"),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with("0 passed, 3 failed"), "{out}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn replay_of_a_missing_path_is_an_error() {
+    let o = switchboard(&["replay", "no/such/place"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(err.trim(), "error: no/such/place: no such file or folder");
+}
+
+#[test]
+fn replay_stats_prints_statistics() {
+    let o = switchboard(&["replay", "scenarios/stats", "--stats"]);
+    let (out, _) = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("queue support"), "{out}");
+    assert!(out.contains("ASA"), "{out}");
+    assert!(out.contains("occupancy"), "{out}");
+}
