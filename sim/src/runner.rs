@@ -55,6 +55,26 @@ impl ScenarioResult {
     }
 }
 
+/// Every `do = "..."` a scripted step accepts.
+pub const ACTIONS: &[&str] = &[
+    "login",
+    "logout",
+    "available",
+    "idle",
+    "accept",
+    "hold",
+    "resume",
+    "end",
+    "wrap_up",
+    "pick_up",
+    "put_down",
+    "phone_ringing",
+    "phone_fail",
+    "hang_up",
+    "press",
+    "reconfigure",
+];
+
 /// Default instant of 00:00:00: Monday 2026-01-05 09:00 UTC.
 pub const DEFAULT_START: &str = "2026-01-05T09:00:00Z";
 
@@ -302,7 +322,8 @@ fn resolve_step(s: &Scenario, t: &Tenant, n: usize, step: &StepSpec) -> Result<A
             return Err(invalid(
                 s,
                 format!(
-                    "{at}: unknown action \"{other}\"; see docs/scenarios.md (login, logout, available, idle, accept, hold, resume, end, wrap_up, pick_up, put_down, phone_ringing, phone_fail, hang_up, press, reconfigure)"
+                    "{at}: unknown action \"{other}\"; use one of {} (docs/scenarios.md)",
+                    ACTIONS.join(", ")
                 ),
             ));
         }
