@@ -12,14 +12,27 @@ fn fields_of<T: serde::de::DeserializeOwned>(prefix: &str) -> Vec<String> {
         Ok(_) => panic!("an unknown key must be refused"),
         Err(e) => e.message().to_string(),
     };
-    let list = err.split("expected").nth(1).unwrap_or_else(|| panic!("no expected list in: {err}"));
-    list.split('`').skip(1).step_by(2).map(str::to_string).collect()
+    let list = err
+        .split("expected")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no expected list in: {err}"));
+    list.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 fn assert_documented(doc: &str, file: &str, keys: &[String]) {
     let text = std::fs::read_to_string(root().join(file)).expect("documentation");
-    let missing: Vec<&String> = keys.iter().filter(|k| !text.contains(&format!("`{k}`"))).collect();
-    assert!(missing.is_empty(), "{doc}: not documented in {file}: {missing:?}");
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !text.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{doc}: not documented in {file}: {missing:?}"
+    );
 }
 
 #[test]
@@ -32,7 +45,10 @@ fn every_scenario_construct_is_documented() {
     keys.extend(fields_of::<ExpectSpec>(""));
     assert!(keys.len() > 40, "{keys:?}");
     assert_documented("scenario keys", "docs/scenarios.md", &keys);
-    let actions: Vec<String> = switchboard_sim::runner::ACTIONS.iter().map(|a| a.to_string()).collect();
+    let actions: Vec<String> = switchboard_sim::runner::ACTIONS
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
     assert_documented("scenario actions", "docs/scenarios.md", &actions);
 }
 
@@ -52,7 +68,14 @@ fn every_configuration_key_is_documented() {
     keys.extend(fields_of::<RawEntryPoint>(""));
     keys.extend(fields_of::<RawFlow>(""));
     keys.extend(fields_of::<RawVariable>(""));
-    for step in ["business_hours", "play", "menu", "set", "queue", "disconnect"] {
+    for step in [
+        "business_hours",
+        "play",
+        "menu",
+        "set",
+        "queue",
+        "disconnect",
+    ] {
         keys.extend(fields_of::<RawStep>(&format!("type = \"{step}\"\n")));
         keys.push(step.to_string());
     }

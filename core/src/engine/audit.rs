@@ -284,3 +284,146 @@ impl Engine {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::input::{AgentAction, Input};
+    use crate::{EngineOptions, SimTime, Tenant};
+
+    const CONFIG: &str = r#"
+[tenant]
+name = "t"
+timezone = "UTC"
+concurrent_call_limit = 5
+[wrap_up]
+reasons = ["Done"]
+[profiles.voice]
+voice = 1
+[teams.t1]
+[agents.a1]
+name = "A"
+dn = "1001"
+team = "t1"
+profile = "voice"
+[agents.a2]
+name = "B"
+dn = "1002"
+team = "t1"
+profile = "voice"
+[queues.q]
+teams = ["t1"]
+[entry_points.Line]
+queue_type = "inbound"
+channel = "telephony"
+flow = "f"
+support_numbers = ["+18005550100"]
+[flows.f]
+start = "s"
+[flows.f.steps.s]
+type = "queue"
+queue = "q"
+"#;
+
+    /// An engine with a1 ringing for call 1 and call 2 waiting.
+    fn busy_engine() -> Engine {
+        let tenant = Arc::new(Tenant::from_toml(CONFIG).expect("valid"));
+        let mut e = Engine::new(tenant, EngineOptions::default());
+        let login = Input::Agent {
+            agent: AgentIdx(0),
+            action: AgentAction::Login,
+        };
+        e.handle(SimTime(0), login).expect("login");
+        for call in [1, 2] {
+            let arrive = Input::CallArrived {
+                call: CallId(call),
+                from: "1".into(),
+                to: "+18005550100".into(),
+            };
+            e.handle(SimTime(call), arrive).expect("arrival");
+        }
+        while e.poll_output().is_some() {}
+        e.audit().expect("a healthy engine");
+        e
+    }
+
+    fn broken(e: &Engine) -> &'static str {
+        e.audit()
+            .expect_err("the corruption must be caught")
+            .invariant
+    }
+
+    #[test]
+    fn a_task_lost_from_its_queue_is_caught() {
+        let mut e = busy_engine();
+        e.queues[0].waiting.clear();
+        assert_eq!(broken(&e), "a task is in exactly one place");
+    }
+
+    #[test]
+    fn a_task_in_two_places_is_caught() {
+        let mut e = busy_engine();
+        e.queues[0].waiting.insert((9, 999), TaskId(1));
+        assert_eq!(broken(&e), "a task is in exactly one place");
+    }
+
+    #[test]
+    fn a_second_voice_offer_is_caught() {
+        let mut e = busy_engine();
+        let t2 = e.tasks.get_mut(&TaskId(2)).expect("task 2");
+        t2.stage = Stage::Offered;
+        t2.agent = Some(AgentIdx(0));
+        e.queues[0].waiting.clear();
+        let caught = broken(&e);
+        assert!(
+            caught == "no agent has two voice offers" || caught == "a task is in exactly one place",
+            "{caught}"
+        );
+    }
+
+    #[test]
+    fn an_offer_without_its_deadline_is_caught() {
+        let mut e = busy_engine();
+        let key = e.agents[0].timer.take().expect("the RONA timer");
+        e.timers.cancel(key);
+        assert_eq!(broken(&e), "every offer ends");
+    }
+
+    #[test]
+    fn an_orphan_timer_is_caught() {
+        let mut e = busy_engine();
+        e.timers
+            .set(SimTime(50), TimerKind::MenuTimeout { task: TaskId(77) });
+        assert_eq!(broken(&e), "every timer belongs to a live entity");
+    }
+
+    #[test]
+    fn a_ready_set_out_of_step_is_caught() {
+        let mut e = busy_engine();
+        e.queues[0].ready.insert((0, AgentIdx(1)));
+        assert_eq!(broken(&e), "ready agents are exactly the routable ones");
+    }
+
+    #[test]
+    fn wrong_staffed_counts_are_caught() {
+        let mut e = busy_engine();
+        e.queues[0].staffed += 1;
+        assert_eq!(broken(&e), "queue counters match the agents");
+    }
+
+    #[test]
+    fn a_gap_in_queue_positions_is_caught() {
+        let mut e = busy_engine();
+        // Task 2 believes it waits in the queue, which holds another key instead.
+        let key = e.tasks[&TaskId(2)].key;
+        let task = e.queues[0].waiting.remove(&key).expect("waiting");
+        e.queues[0].waiting.insert((key.0, key.1 + 1), task);
+        let caught = broken(&e);
+        assert!(
+            caught == "a task is in exactly one place" || caught == "queue positions are dense",
+            "{caught}"
+        );
+    }
+}
