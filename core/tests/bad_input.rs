@@ -10,44 +10,7 @@ use switchboard_core::{
     AgentAction, Engine, EngineOptions, Input, PhoneEvent, Refusal, SimTime, Tenant,
 };
 
-const BASE: &str = r#"
-[tenant]
-name = "t"
-timezone = "UTC"
-concurrent_call_limit = 5
-
-[wrap_up]
-reasons = ["Done"]
-
-[idle]
-reasons = ["Break"]
-
-[profiles.voice]
-voice = 1
-
-[teams.t1]
-
-[agents.a1]
-name = "A One"
-dn = "1001"
-team = "t1"
-profile = "voice"
-
-[queues.q]
-teams = ["t1"]
-
-[entry_points.Line]
-queue_type = "inbound"
-channel = "telephony"
-flow = "f"
-support_numbers = ["+18005550100"]
-
-[flows.f]
-start = "s"
-[flows.f.steps.s]
-type = "queue"
-queue = "q"
-"#;
+const BASE: &str = include_str!("fixtures/small_tenant.toml");
 
 fn errors(text: &str) -> ConfigErrors {
     match Tenant::from_toml(text) {
@@ -127,8 +90,8 @@ fn unknown_keys_are_refused_where_they_are() {
 #[test]
 fn dangling_references_are_each_reported() {
     let text = BASE
-        .replace("team = \"t1\"", "team = \"t9\"")
-        .replace("profile = \"voice\"", "profile = \"p9\"")
+        .replacen("team = \"t1\"", "team = \"t9\"", 1)
+        .replacen("profile = \"voice\"", "profile = \"p9\"", 1)
         .replace("teams = [\"t1\"]", "teams = [\"t1\", \"t8\"]")
         .replace("flow = \"f\"", "flow = \"f9\"")
         .replace("queue = \"q\"\n", "queue = \"q9\"\n");
@@ -184,7 +147,12 @@ fn wrong_types_and_bad_durations_are_located() {
         "{}",
         e.0[0].message
     );
-    assert_eq!(e.0[0].line, 5);
+    let line = BASE
+        .lines()
+        .position(|l| l.starts_with("concurrent_call_limit"))
+        .expect("the key")
+        + 1;
+    assert_eq!(e.0[0].line, line);
     let e = errors(&BASE.replace("[queues.q]\n", "[queues.q]\nmax_time_available = \"18\"\n"));
     assert!(
         e.0[0].message.contains("lacks a unit"),

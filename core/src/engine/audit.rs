@@ -293,39 +293,7 @@ mod tests {
     use crate::input::{AgentAction, Input};
     use crate::{EngineOptions, SimTime, Tenant};
 
-    const CONFIG: &str = r#"
-[tenant]
-name = "t"
-timezone = "UTC"
-concurrent_call_limit = 5
-[wrap_up]
-reasons = ["Done"]
-[profiles.voice]
-voice = 1
-[teams.t1]
-[agents.a1]
-name = "A"
-dn = "1001"
-team = "t1"
-profile = "voice"
-[agents.a2]
-name = "B"
-dn = "1002"
-team = "t1"
-profile = "voice"
-[queues.q]
-teams = ["t1"]
-[entry_points.Line]
-queue_type = "inbound"
-channel = "telephony"
-flow = "f"
-support_numbers = ["+18005550100"]
-[flows.f]
-start = "s"
-[flows.f.steps.s]
-type = "queue"
-queue = "q"
-"#;
+    const CONFIG: &str = include_str!("../../tests/fixtures/small_tenant.toml");
 
     /// An engine with a1 ringing for call 1 and call 2 waiting.
     fn busy_engine() -> Engine {
