@@ -158,7 +158,63 @@ fn input() -> impl Strategy<Value = Input> {
         }),
         (agent.clone(), phone).prop_map(|(agent, event)| Input::Phone { agent, event }),
         (agent, agent_action()).prop_map(|(agent, action)| Input::Agent { agent, action }),
+        (0usize..7).prop_map(|i| Input::Reconfigure {
+            config: reconfiguration(i)
+        }),
     ]
+}
+
+/// Configuration changes of every kind: none, a shorter RONA time, a removed agent,
+/// a removed queue, a flow step of another kind, an entry point renamed, garbage.
+fn reconfiguration(i: usize) -> String {
+    match i {
+        0 => CONFIG.to_string(),
+        1 => CONFIG.replace(
+            "max_time_available = \"10s\"",
+            "max_time_available = \"3s\"",
+        ),
+        2 => CONFIG
+            .replace("[agents.a2]", "[agents.a9]")
+            .replace("agents = [\"a2\"]", "agents = [\"a9\"]"),
+        3 => CONFIG
+            .replace("[queues.r]\nagents = [\"a2\"]\nstrategy = \"linear\"\n", "")
+            .replace("queue = \"r\"\npriority = 3", "queue = \"q\"\npriority = 3"),
+        4 => {
+            // The same steps, but "menu" is now a play step (a caller at the menu blocks it).
+            let flow = CONFIG.find("[flows.f]").expect("the flow");
+            format!(
+                "{}{}",
+                &CONFIG[..flow],
+                r#"[flows.f]
+start = "hours"
+[flows.f.variables.v]
+popover = 1
+[flows.f.steps.hours]
+type = "business_hours"
+hours = "h"
+open = "menu"
+closed = "bye"
+[flows.f.steps.menu]
+type = "play"
+prompt = "p"
+next = "set"
+[flows.f.steps.set]
+type = "set"
+variable = "v"
+value = "{ani}"
+next = "to_r"
+[flows.f.steps.to_r]
+type = "queue"
+queue = "r"
+[flows.f.steps.bye]
+type = "disconnect"
+prompt = "p"
+"#
+            )
+        }
+        5 => CONFIG.replace("[entry_points.Line]", "[entry_points.Renamed]"),
+        _ => "[tenant]\nname = 3".to_string(),
+    }
 }
 
 proptest! {
@@ -202,4 +258,14 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn the_reconfigurations_are_valid_except_the_garbage() {
+    for i in 0..6 {
+        if let Err(e) = Tenant::from_toml(&reconfiguration(i)) {
+            panic!("reconfiguration {i} should be valid: {e}");
+        }
+    }
+    assert!(Tenant::from_toml(&reconfiguration(6)).is_err());
 }
