@@ -1,14 +1,16 @@
 //! The event log (FLW-04): every state change of every task, agent and queue,
 //! in one ordered log. Statistics ([`crate::stats`]) and traces
-//! ([`crate::render`]) are derived from it.
+//! ([`crate::render`]) are derived from it. Secure values never enter it (CAD-01).
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::config::HoursStatus;
+use crate::dialnum::DialNumber;
 use crate::dtmf::Digit;
 use crate::ids::*;
-use crate::input::ActionKind;
+use crate::input::{ActionKind, DialOutcome};
+use crate::legs::{Channel, Leg};
 use crate::refusal::Refusal;
 use crate::time::{SimDuration, SimTime};
 
@@ -27,8 +29,63 @@ pub struct CallNumbers {
     pub to: CompactString,
 }
 
-/// An agent's state as the desktop shows it (AGT-01).
+/// The state an agent chose, or RONA, which only the agent leaves (AGT-01, AGT-05).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "presence", content = "reason", rename_all = "snake_case")]
+pub enum Presence {
+    #[default]
+    LoggedOut,
+    Available,
+    Idle(IdleReasonIdx),
+    Rona,
+}
 
+impl Presence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Presence::LoggedOut => "LoggedOut",
+            Presence::Available => "Available",
+            Presence::Idle(_) => "Idle",
+            Presence::Rona => "RONA",
+        }
+    }
+}
+
+/// Where an agent is with one task (AGT-01's per-task states).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkPhase {
+    /// A request is being assigned (AGT-03, first step).
+    Connecting,
+    /// The Contact Request shows (the phone rings for a call).
+    Ringing,
+    Engaged,
+    WrapUp,
+}
+
+impl WorkPhase {
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkPhase::Connecting => "Connecting",
+            WorkPhase::Ringing => "Ringing",
+            WorkPhase::Engaged => "Engaged",
+            WorkPhase::WrapUp => "WrapUp",
+        }
+    }
+}
+
+/// An agent's part in a task.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The agent who handles (owns) the task: agent 1.
+    Owner,
+    /// An agent consulted by the owner: agent 2 (VOI-13).
+    Consulted,
+}
+
+/// An agent's state as the desktop headline shows it (AGT-01): its voice task's
+/// phase if it has one, else its presence.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", content = "reason", rename_all = "snake_case")]
 pub enum AgentState {
@@ -58,7 +115,7 @@ impl AgentState {
     }
 }
 
-/// Why an agent's state changed.
+/// Why an agent's presence or work changed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StateReason {
@@ -75,6 +132,10 @@ pub enum StateReason {
     CallEnded,
     WrapUpDone,
     Reconfigured,
+    Consulted,
+    ConsultEnded,
+    Transferred,
+    LeftCall,
 }
 
 /// How an offer ended (AGT-04: every offer ends one of these ways).
@@ -88,7 +149,7 @@ pub enum OfferOutcome {
     Declined,
     /// The agent's device failed (treated as RONA).
     DeviceFailed,
-    /// The caller hung up while it was offered.
+    /// The caller hung up, or the agent who asked withdrew the request.
     Withdrawn,
 }
 
@@ -104,15 +165,19 @@ pub enum EndCause {
     CustomerHungUp,
     /// The agent's device failed mid-call.
     AgentDeviceFailed,
+    /// The customer's call went to a number outside (a transfer to a dial number) and ended there.
+    TransferredOut,
 }
 
-/// Where a caller was when they hung up before being answered.
+/// Where a customer was when they hung up before being answered.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AbandonStage {
     Flow,
     Queue,
     Offer,
+    /// A transfer the target did not accept (VOI-16).
+    Transfer,
 }
 
 /// How a task finished, once and for all.
@@ -121,10 +186,24 @@ pub enum AbandonStage {
 pub enum TaskOutcome {
     /// Answered, ended and wrapped up.
     Handled,
-    /// The caller hung up before an agent answered.
+    /// The customer left (or was dropped) before an agent answered.
     Abandoned { stage: AbandonStage },
     /// The flow ended the call (closed hours, a disconnect step, a menu with no choice).
     Disconnected,
+    /// An outbound call did not reach the customer.
+    NotReached,
+    /// The agent did not start the outdial (its request was not answered).
+    Cancelled,
+}
+
+/// What kind of interaction a task is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// A customer reached us (a call, a chat, an email, a message).
+    Inbound,
+    /// An agent calls a customer (AGT-10).
+    Outdial,
 }
 
 /// What a flow step did.
@@ -163,16 +242,59 @@ pub enum Ignored {
     DigitOutsideMenu,
     StalePhone,
     CustomerGone,
+    StaleDial,
+}
+
+/// Where a consult or transfer went, as logged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", content = "target", rename_all = "snake_case")]
+pub enum TargetRef {
+    Agent(AgentIdx),
+    Queue(QueueIdx),
+    EntryPoint(EpIdx),
+    /// A number mapped to an entry point (EP-DN, VOI-09).
+    EntryPointNumber(EpIdx, DialNumber),
+    Number(DialNumber),
+}
+
+/// How a consult ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsultEnd {
+    /// Agent 1 ended it (End Consult).
+    Ended,
+    /// The consulted party left (Exit, or hung up).
+    Exited,
+    /// The consulted agent did not answer, or the number was busy, unanswered or failed (VOI-07).
+    Failed,
+    /// Agent 1 transferred the call to the consulted party (VOI-11).
+    Transferred,
+    /// It became a conference (VOI-12).
+    Conferenced,
+    /// The customer hung up (VOI-14).
+    CustomerLeft,
+    /// Agent 1 hung up the phone (VOI-10).
+    Agent1HungUp,
 }
 
 /// A change in the engine's state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
+    /// An agent's presence changed.
     AgentState {
         agent: AgentIdx,
-        from: AgentState,
-        to: AgentState,
+        from: Presence,
+        to: Presence,
+        reason: StateReason,
+    },
+    /// An agent's part in a task changed (`None`: no part).
+    Work {
+        agent: AgentIdx,
+        task: TaskId,
+        role: Role,
+        from: Option<WorkPhase>,
+        to: Option<WorkPhase>,
         reason: StateReason,
     },
     /// A handset went on- or off-hook outside an offer or a call (AGT-14).
@@ -182,7 +304,9 @@ pub enum EventKind {
     },
     TaskCreated {
         task: TaskId,
-        call: CallId,
+        kind: TaskKind,
+        channel: Channel,
+        customer: Leg,
         ep: EpIdx,
         numbers: Box<CallNumbers>,
     },
@@ -201,8 +325,7 @@ pub enum EventKind {
         /// Estimated wait at this moment (FLW-03); none while no agent is staffed.
         ewt: Option<SimDuration>,
     },
-
-    /// Connecting: the task is being assigned to the agent (AGT-03).
+    /// Connecting: the task (or a consult about it) is being assigned to the agent (AGT-03).
     OfferConnecting {
         task: TaskId,
         agent: AgentIdx,
@@ -234,10 +357,86 @@ pub enum EventKind {
     RecordingStopped {
         task: TaskId,
     },
-    /// An answered call ended; the agent wraps up (VOI-19).
+    /// Paused (REC-02); with a privacy shield, until the given time (REC-03).
+    RecordingPaused {
+        task: TaskId,
+        until: Option<SimTime>,
+    },
+    RecordingResumed {
+        task: TaskId,
+        auto: bool,
+    },
+    /// Agent 1 asked for a consult; the customer is on hold (VOI-04).
+    ConsultRequested {
+        task: TaskId,
+        target: Box<TargetRef>,
+    },
+    /// A consult request waits in a queue for an agent.
+    ConsultQueued {
+        task: TaskId,
+        queue: QueueIdx,
+        position: u32,
+    },
+    ConsultAccepted {
+        task: TaskId,
+        party: Leg,
+    },
+    ConsultedHeld {
+        task: TaskId,
+    },
+    ConsultedResumed {
+        task: TaskId,
+    },
+    ConsultEnded {
+        task: TaskId,
+        how: ConsultEnd,
+    },
+    ConferenceStarted {
+        task: TaskId,
+    },
+    /// A party left a conference; the call goes on with the others.
+    LeftConference {
+        task: TaskId,
+        leg: Leg,
+    },
+    /// A blind transfer was asked (VOI-18); the call waits for the target.
+    TransferRequested {
+        task: TaskId,
+        target: Box<TargetRef>,
+    },
+    /// The call now belongs to another party (VOI-11, VOI-15).
+    Transferred {
+        task: TaskId,
+        to: Leg,
+    },
+    /// The engine dials a number for the task.
+    Dialing {
+        task: TaskId,
+        leg: LegId,
+        number: DialNumber,
+    },
+    DialEnded {
+        task: TaskId,
+        leg: LegId,
+        outcome: DialOutcome,
+    },
+    /// A dialled party hung up.
+    LegEnded {
+        task: TaskId,
+        leg: LegId,
+    },
+    /// An answered call ended; the agent who owns it wraps up (VOI-19).
     CallEnded {
         task: TaskId,
         cause: EndCause,
+    },
+    /// A variable was saved (CAD-03); a secure value is never logged.
+    VariableSaved {
+        task: TaskId,
+        var: VarIdx,
+        agent: AgentIdx,
+        version: u32,
+        value: Option<Box<str>>,
     },
     WrapUpSubmitted {
         task: TaskId,
@@ -265,7 +464,8 @@ impl EventKind {
     pub fn task(&self) -> Option<TaskId> {
         use EventKind::*;
         match self {
-            TaskCreated { task, .. }
+            Work { task, .. }
+            | TaskCreated { task, .. }
             | FlowStep { task, .. }
             | TaskQueued { task, .. }
             | OfferConnecting { task, .. }
@@ -276,10 +476,28 @@ impl EventKind {
             | TaskResumed { task }
             | RecordingStarted { task }
             | RecordingStopped { task }
+            | RecordingPaused { task, .. }
+            | RecordingResumed { task, .. }
+            | ConsultRequested { task, .. }
+            | ConsultQueued { task, .. }
+            | ConsultAccepted { task, .. }
+            | ConsultedHeld { task }
+            | ConsultedResumed { task }
+            | ConsultEnded { task, .. }
+            | ConferenceStarted { task }
+            | LeftConference { task, .. }
+            | TransferRequested { task, .. }
+            | Transferred { task, .. }
+            | Dialing { task, .. }
+            | DialEnded { task, .. }
+            | LegEnded { task, .. }
             | CallEnded { task, .. }
+            | VariableSaved { task, .. }
             | WrapUpSubmitted { task, .. }
             | TaskClosed { task, .. } => Some(*task),
-            _ => None,
+            AgentState { .. } | Hook { .. } | Refused { .. } | Ignored { .. } | ConfigApplied => {
+                None
+            }
         }
     }
 }

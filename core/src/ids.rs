@@ -109,3 +109,15 @@ impl fmt::Display for RequestId {
         write!(f, "#{}", self.0)
     }
 }
+
+/// A call leg the engine dialled itself (a consult or transfer to a number, an
+/// outdial's customer), numbered from 1.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LegId(pub u64);
+
+impl fmt::Display for LegId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "leg {}", self.0)
+    }
+}

@@ -25,6 +25,20 @@ pub enum Input {
     CustomerDigit { call: CallId, digit: Digit },
     /// A prompt asked for by [`crate::Effect::PlayPrompt`] finished playing.
     PromptFinished { call: CallId, request: RequestId },
+    /// A contact reaches a chat, email or social entry point (a chat opened, an
+    /// email or a message received).
+    DigitalArrived {
+        contact: CallId,
+        ep: EpIdx,
+        from: CompactString,
+    },
+    /// A number the engine dialled (an [`crate::Effect::Dial`]) answered or not.
+    DialResult {
+        request: RequestId,
+        outcome: DialOutcome,
+    },
+    /// The party of a dialled leg hung up.
+    LegHungUp { leg: LegId },
     /// An agent's phone reports something.
     Phone { agent: AgentIdx, event: PhoneEvent },
     /// An agent acts on the desktop.
@@ -34,6 +48,28 @@ pub enum Input {
     },
     /// The administrator applies a new configuration (the whole TOML text).
     Reconfigure { config: String },
+}
+
+/// How a dialled number answered.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialOutcome {
+    Answered,
+    Busy,
+    NoAnswer,
+    Failed,
+}
+
+/// Where a consult or a transfer goes (VOI-03, VOI-15).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", content = "target", rename_all = "snake_case")]
+pub enum Target {
+    Agent(AgentIdx),
+    Queue(QueueIdx),
+    EntryPoint(EpIdx),
+    /// A dial number as typed: normalized (VOI-21); a number mapped to an entry
+    /// point goes there (VOI-09), any other is dialled.
+    Number(String),
 }
 
 /// What an agent's phone reports.
@@ -81,6 +117,66 @@ pub enum AgentAction {
         reason: WrapUpReasonIdx,
         idle: Option<IdleReasonIdx>,
     },
+    /// Accept every pending request at once ("Accept N requests", AGT-07).
+    AcceptAll,
+    /// Start a consult: the customer is held and the target asked (VOI-03, VOI-04).
+    Consult {
+        task: TaskId,
+        target: Target,
+    },
+    /// End the consult (agent 1).
+    EndConsult {
+        task: TaskId,
+    },
+    /// Put the consulted party on hold (which resumes the customer, VOI-06).
+    HoldConsulted {
+        task: TaskId,
+    },
+    /// Resume the consulted party (which holds the customer, VOI-06).
+    ResumeConsulted {
+        task: TaskId,
+    },
+    /// Transfer: to the consulted party (`target` absent), or blind to a target (VOI-15, VOI-18).
+    Transfer {
+        task: TaskId,
+        target: Option<Target>,
+    },
+    /// Join customer, agent 1 and the consulted party (VOI-12).
+    Conference {
+        task: TaskId,
+    },
+    /// Leave a consult (agent 2) or a conference (either agent).
+    Exit {
+        task: TaskId,
+    },
+    PauseRecording {
+        task: TaskId,
+    },
+    ResumeRecording {
+        task: TaskId,
+    },
+    /// Save a variable's value; `version` is the version the agent edited (CAD-03).
+    SaveVariable {
+        task: TaskId,
+        var: VarIdx,
+        value: String,
+        version: u32,
+    },
+    /// Return the agent's edit to the last saved value (CAD-04).
+    RevertVariable {
+        task: TaskId,
+        var: VarIdx,
+    },
+    /// Show a secure value to this agent only (CAD-01).
+    RevealVariable {
+        task: TaskId,
+        var: VarIdx,
+    },
+    /// Place an outbound call from an outbound telephony entry point (AGT-10, VOI-20).
+    Outdial {
+        number: String,
+        ep: Option<EpIdx>,
+    },
 }
 
 impl AgentAction {
@@ -96,6 +192,20 @@ impl AgentAction {
             AgentAction::Resume { .. } => ActionKind::Resume,
             AgentAction::End { .. } => ActionKind::End,
             AgentAction::WrapUp { .. } => ActionKind::WrapUp,
+            AgentAction::AcceptAll => ActionKind::AcceptAll,
+            AgentAction::Consult { .. } => ActionKind::Consult,
+            AgentAction::EndConsult { .. } => ActionKind::EndConsult,
+            AgentAction::HoldConsulted { .. } => ActionKind::HoldConsulted,
+            AgentAction::ResumeConsulted { .. } => ActionKind::ResumeConsulted,
+            AgentAction::Transfer { .. } => ActionKind::Transfer,
+            AgentAction::Conference { .. } => ActionKind::Conference,
+            AgentAction::Exit { .. } => ActionKind::Exit,
+            AgentAction::PauseRecording { .. } => ActionKind::PauseRecording,
+            AgentAction::ResumeRecording { .. } => ActionKind::ResumeRecording,
+            AgentAction::SaveVariable { .. } => ActionKind::SaveVariable,
+            AgentAction::RevertVariable { .. } => ActionKind::RevertVariable,
+            AgentAction::RevealVariable { .. } => ActionKind::RevealVariable,
+            AgentAction::Outdial { .. } => ActionKind::Outdial,
         }
     }
 }
@@ -113,6 +223,20 @@ pub enum ActionKind {
     Resume,
     End,
     WrapUp,
+    AcceptAll,
+    Consult,
+    EndConsult,
+    HoldConsulted,
+    ResumeConsulted,
+    Transfer,
+    Conference,
+    Exit,
+    PauseRecording,
+    ResumeRecording,
+    SaveVariable,
+    RevertVariable,
+    RevealVariable,
+    Outdial,
     Reconfigure,
     Input,
 }
@@ -130,6 +254,20 @@ impl ActionKind {
             ActionKind::Resume => "resume",
             ActionKind::End => "end",
             ActionKind::WrapUp => "wrap up",
+            ActionKind::AcceptAll => "accept all",
+            ActionKind::Consult => "consult",
+            ActionKind::EndConsult => "end the consult",
+            ActionKind::HoldConsulted => "hold the consulted party",
+            ActionKind::ResumeConsulted => "resume the consulted party",
+            ActionKind::Transfer => "transfer",
+            ActionKind::Conference => "conference",
+            ActionKind::Exit => "exit",
+            ActionKind::PauseRecording => "pause the recording",
+            ActionKind::ResumeRecording => "resume the recording",
+            ActionKind::SaveVariable => "save a variable",
+            ActionKind::RevertVariable => "revert a variable",
+            ActionKind::RevealVariable => "reveal a variable",
+            ActionKind::Outdial => "place an outdial",
             ActionKind::Reconfigure => "reconfigure",
             ActionKind::Input => "input",
         }

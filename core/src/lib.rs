@@ -14,6 +14,8 @@ pub mod engine;
 pub mod event;
 pub mod ids;
 pub mod input;
+pub mod legs;
+pub mod matrix;
 pub mod output;
 pub mod refusal;
 pub mod render;

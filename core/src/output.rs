@@ -5,11 +5,14 @@
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
+use crate::dialnum::DialNumber;
 use crate::event::Event;
 use crate::ids::*;
 use crate::input::ActionKind;
+use crate::legs::{Channel, Leg, Mix};
+use crate::matrix::Controls;
 use crate::refusal::Refusal;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 /// One item of the engine's output stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,18 +44,27 @@ pub enum Effect {
     StopPrompt { call: CallId },
     /// The caller waits in a queue and hears its music.
     QueueMusic { call: CallId, queue: QueueIdx },
-    /// Connect the caller and the agent: they hear each other.
-    Bridge { call: CallId, agent: AgentIdx },
-    /// Put the caller on hold: the caller hears music on hold, the agent hears nothing.
-    Hold { call: CallId, agent: AgentIdx },
-    /// Release the caller's leg.
-    HangUp { call: CallId },
-    /// Release the agent's leg (a softphone hangs up by itself; a handset waits for on-hook).
-    ReleaseAgent { agent: AgentIdx },
+    /// Who hears whom on the task from now on (bridges, hold, consult, conference).
+    Mix(Box<Mix>),
+    /// Dial a number; report [`crate::Input::DialResult`] with `request`, and later
+    /// [`crate::Input::LegHungUp`] for `leg`.
+    Dial {
+        task: TaskId,
+        leg: LegId,
+        number: DialNumber,
+        request: RequestId,
+    },
+    /// Release a leg: hang up on a customer or a dialled number; clear an agent's
+    /// phone (a softphone goes on-hook, a handset waits for the agent).
+    Release { leg: Leg },
     /// Start recording the call (REC-01).
-    StartRecording { task: TaskId, call: CallId },
+    StartRecording { task: TaskId },
     /// Stop recording the call.
-    StopRecording { task: TaskId, call: CallId },
+    StopRecording { task: TaskId },
+    /// Pause the recording; the recording marks the gap (REC-02).
+    PauseRecording { task: TaskId },
+    /// Resume a paused recording.
+    ResumeRecording { task: TaskId },
     /// Tell an agent's desktop something.
     Notify { agent: AgentIdx, notice: Notice },
 }
@@ -65,7 +77,7 @@ pub enum Notice {
     Connecting { task: TaskId },
     /// The offer proper (AGT-03, second step), with what the popover shows.
     ContactRequest(Box<ContactRequest>),
-    /// The offer was withdrawn (the caller hung up).
+    /// The offer was withdrawn (the caller hung up, or the request was taken back).
     OfferWithdrawn { task: TaskId },
     /// The offer went unanswered: the agent is in RONA and chooses Available or Idle (AGT-05).
     Rona { task: TaskId },
@@ -79,17 +91,71 @@ pub enum Notice {
         action: ActionKind,
         reason: Box<Refusal>,
     },
+    /// The controls enabled for this agent on this task now (the participants' table).
+    Controls { task: TaskId, controls: Controls },
+    /// The consult failed: the agent did not answer, or the number did not (VOI-07).
+    ConsultFailed { task: TaskId },
+    /// The pending requests, stacked in order (AGT-07, AGT-08).
+    Requests(Box<RequestStack>),
+    /// A variable's current value (masked when secure) and version (CAD-01, CAD-03).
+    Variable(Box<VariableView>),
+    /// A save lost to an earlier one: the winner's value stands (CAD-03).
+    VariableConflict {
+        task: TaskId,
+        var: VarIdx,
+        winner: AgentIdx,
+    },
 }
 
-/// What a Contact Request popover shows (AGT-03, AGT-09).
+/// What kind of request a Contact Request is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// A customer's call, chat, email or message (AGT-09).
+    Inbound,
+    /// The agent's own outbound call (AGT-10).
+    Outdial,
+    /// A consult from another agent (AGT-11).
+    Consult,
+    /// A consult placed through a number mapped to an entry point (AGT-12).
+    ConsultViaEntryPoint,
+    /// A call transferred by another agent.
+    Transfer,
+}
+
+/// What a Contact Request popover shows (AGT-03, AGT-09..AGT-12).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactRequest {
     pub task: TaskId,
+    pub kind: RequestKind,
+    pub channel: Channel,
     pub from: CompactString,
     pub to: CompactString,
-    pub queue: QueueIdx,
-    /// The flow's variables marked for the popover, in order: (label, value); never a secure one.
+    pub queue: Option<QueueIdx>,
+    /// (label, value) in the configured order; never a secure one.
     pub variables: Vec<(String, String)>,
-    /// How long the agent has to answer (the queue's maximum time available).
+    /// How long the agent has to answer.
     pub timeout: SimDuration,
+}
+
+/// The requests pending for an agent: at most five shown ("1-5 of N", AGT-07),
+/// ordered emails, social, chats, calls, earliest first (AGT-08).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestStack {
+    pub shown: Vec<(TaskId, Channel)>,
+    pub total: u32,
+}
+
+/// A variable as one agent sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariableView {
+    pub task: TaskId,
+    pub var: VarIdx,
+    /// The value; `********` for a secure one unless `revealed`.
+    pub value: String,
+    pub secure: bool,
+    pub revealed: bool,
+    pub version: u32,
+    pub saved_by: Option<AgentIdx>,
+    pub saved_at: Option<SimTime>,
 }

@@ -73,6 +73,80 @@ pub enum Refusal {
     EntryPointInUse { ep: String },
     #[error("{what} is in use and cannot be removed: {detail}")]
     InUse { what: String, detail: String },
+    #[error("a customer cannot start a consult; only an agent can (VOI-14)")]
+    CustomerCannotConsult,
+    #[error("a customer can only hang up")]
+    NotForCustomer,
+    #[error("an agent ends a call with End, not by hanging up from the desktop")]
+    NotForAgent,
+    #[error("this is not available during a conference")]
+    InConference,
+    #[error("there is no conference to exit")]
+    NotInConference,
+    #[error("end the consult first")]
+    EndConsultFirst,
+    #[error("a consult is already in progress")]
+    ConsultInProgress,
+    #[error("there is no consult in progress")]
+    NoConsult,
+    #[error("Transfer and Conference are disabled until the consulted party accepts (VOI-05)")]
+    ConsultPending,
+    #[error("the consult has not been accepted")]
+    ConsultNotAccepted,
+    #[error("recording cannot be paused or resumed during a consult or a conference (REC-04)")]
+    RecordingLocked,
+    #[error("the call has not ended; wrap-up comes after it")]
+    CallNotEnded,
+    #[error("the consulted agent cannot {action} (VOI-13)")]
+    ConsultedCannot { action: String },
+    #[error("the consulted agent sees the variables but cannot edit them (CAD-05)")]
+    ConsultedReadOnly,
+    #[error("the consulted agent does not wrap up a consult call (VOI-13)")]
+    ConsultedNoWrapUp,
+    #[error("agent {agent} is {state}; {rule}")]
+    TargetUnavailable {
+        agent: String,
+        state: String,
+        rule: String,
+    },
+    #[error("an agent cannot consult or transfer to themselves")]
+    TargetIsSelf,
+    #[error("the dial number is invalid: {error} (VOI-08)")]
+    InvalidNumber { error: String },
+    #[error("there is no {what} number {index} (VOI-08)")]
+    UnknownTarget { what: String, index: u32 },
+    #[error("entry point \"{ep}\" routes to no queue now ({why}) (VOI-08)")]
+    UnreachableTarget { ep: String, why: String },
+    #[error("the tenant's limit of {limit} concurrent calls is reached (VOI-20)")]
+    CallLimit { limit: u32 },
+    #[error("this call is not being recorded")]
+    NotRecording,
+    #[error("the recording is already paused")]
+    AlreadyPaused,
+    #[error("the recording is not paused")]
+    NotPaused,
+    #[error("there is no variable number {var} on this task")]
+    UnknownVariable { var: u32 },
+    #[error("variable \"{name}\" is read-only")]
+    ReadOnlyVariable { name: String },
+    #[error("a value holds at most 256 characters; this one holds {chars} (CAD-02)")]
+    ValueTooLong { chars: usize },
+    #[error("{message}")]
+    BadValue { message: String },
+    #[error("variable \"{name}\" was saved by {winner} first; your value was not saved (CAD-03)")]
+    StaleValue { name: String, winner: String },
+    #[error("variable \"{name}\" is not secure; it is shown as it is")]
+    NotSecure { name: String },
+    #[error("an outdial needs the agent Available with no call")]
+    NotAvailableForOutdial,
+    #[error("there is no outbound telephony entry point number {ep}")]
+    NoOutdialEntryPoint { ep: u32 },
+    #[error("there is no pending request to accept")]
+    NothingToAccept,
+    #[error("entry point \"{ep}\" is not an inbound chat, email or social entry point")]
+    NotDigitalEntryPoint { ep: String },
+    #[error("this action is for voice calls; {task} is a {channel}")]
+    NotVoice { task: TaskId, channel: String },
 }
 
 impl Refusal {
@@ -107,6 +181,41 @@ impl Refusal {
             Refusal::ChannelTypeChange { .. } => "channel_type_change",
             Refusal::EntryPointInUse { .. } => "entry_point_in_use",
             Refusal::InUse { .. } => "in_use",
+            Refusal::CustomerCannotConsult => "customer_cannot_consult",
+            Refusal::NotForCustomer => "not_for_customer",
+            Refusal::NotForAgent => "not_for_agent",
+            Refusal::InConference => "in_conference",
+            Refusal::NotInConference => "not_in_conference",
+            Refusal::EndConsultFirst => "end_consult_first",
+            Refusal::ConsultInProgress => "consult_in_progress",
+            Refusal::NoConsult => "no_consult",
+            Refusal::ConsultPending => "consult_pending",
+            Refusal::ConsultNotAccepted => "consult_not_accepted",
+            Refusal::RecordingLocked => "recording_locked",
+            Refusal::CallNotEnded => "call_not_ended",
+            Refusal::ConsultedCannot { .. } => "consulted_cannot",
+            Refusal::ConsultedReadOnly => "consulted_read_only",
+            Refusal::ConsultedNoWrapUp => "consulted_no_wrap_up",
+            Refusal::TargetUnavailable { .. } => "target_unavailable",
+            Refusal::TargetIsSelf => "target_is_self",
+            Refusal::InvalidNumber { .. } => "invalid_number",
+            Refusal::UnknownTarget { .. } => "unknown_target",
+            Refusal::UnreachableTarget { .. } => "unreachable_target",
+            Refusal::CallLimit { .. } => "call_limit",
+            Refusal::NotRecording => "not_recording",
+            Refusal::AlreadyPaused => "already_paused",
+            Refusal::NotPaused => "not_paused",
+            Refusal::UnknownVariable { .. } => "unknown_variable",
+            Refusal::ReadOnlyVariable { .. } => "read_only_variable",
+            Refusal::ValueTooLong { .. } => "value_too_long",
+            Refusal::BadValue { .. } => "bad_value",
+            Refusal::StaleValue { .. } => "stale_value",
+            Refusal::NotSecure { .. } => "not_secure",
+            Refusal::NotAvailableForOutdial => "not_available_for_outdial",
+            Refusal::NoOutdialEntryPoint { .. } => "no_outdial_entry_point",
+            Refusal::NothingToAccept => "nothing_to_accept",
+            Refusal::NotDigitalEntryPoint { .. } => "not_digital_entry_point",
+            Refusal::NotVoice { .. } => "not_voice",
         }
     }
 }

@@ -1,14 +1,16 @@
 //! One readable line per output, for traces and golden files:
 //! `virtual time, subject, what changed and why`. Effects (what the outside is
-//! asked to do) are marked with `>`. Secure values never reach here (CAD-01):
-//! the engine does not put them into events.
+//! asked to do) are marked with `>`. Secure values never appear (CAD-01): the
+//! engine puts none into events, and a revealed one in a notice is masked here.
 
 use std::fmt::Write;
 
 use crate::config::{HoursStatus, Tenant};
 use crate::event::*;
 use crate::ids::*;
-use crate::output::{ContactRequest, Effect, Notice, Output};
+use crate::input::DialOutcome;
+use crate::legs::Leg;
+use crate::output::{ContactRequest, Effect, Notice, Output, RequestKind};
 use crate::time::SimTime;
 
 /// Names the renderer cannot get from the tenant: the driver's names for calls.
@@ -39,8 +41,30 @@ fn queue(t: &Tenant, q: QueueIdx) -> &str {
     t.queues.get(q.ix()).map_or("?", |x| &x.name)
 }
 
+fn ep(t: &Tenant, e: EpIdx) -> &str {
+    t.entry_points.get(e.ix()).map_or("?", |x| &x.name)
+}
+
 fn prompt(t: &Tenant, p: PromptIdx) -> &str {
     t.prompts.get(p.ix()).map_or("?", |x| &x.name)
+}
+
+fn leg(t: &Tenant, names: &dyn CallNames, l: Leg) -> String {
+    match l {
+        Leg::Customer(call) => names.call_name(call),
+        Leg::Agent(a) => agent_id(t, a).to_string(),
+        Leg::External(id) => format!("number {id}"),
+    }
+}
+
+fn legs(t: &Tenant, names: &dyn CallNames, ls: &[Leg]) -> String {
+    if ls.is_empty() {
+        return "nobody".to_string();
+    }
+    ls.iter()
+        .map(|l| leg(t, names, *l))
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// The state as shown, with an idle reason's name.
@@ -48,6 +72,25 @@ pub fn state_name(t: &Tenant, s: AgentState) -> String {
     match s {
         AgentState::Idle(r) => format!("Idle({})", t.idle_reasons.get(r.ix()).map_or("?", |x| x)),
         other => other.name().to_string(),
+    }
+}
+
+fn presence_name(t: &Tenant, p: Presence) -> String {
+    match p {
+        Presence::Idle(r) => format!("Idle({})", t.idle_reasons.get(r.ix()).map_or("?", |x| x)),
+        other => other.name().to_string(),
+    }
+}
+
+fn target(t: &Tenant, target: &TargetRef) -> String {
+    match target {
+        TargetRef::Agent(a) => agent(t, *a),
+        TargetRef::Queue(q) => format!("queue {}", queue(t, *q)),
+        TargetRef::EntryPoint(e) => format!("entry point {}", ep(t, *e)),
+        TargetRef::EntryPointNumber(e, n) => {
+            format!("entry point {} via its number {n}", ep(t, *e))
+        }
+        TargetRef::Number(n) => format!("number {n}"),
     }
 }
 
@@ -62,10 +105,14 @@ fn reason_text(r: StateReason) -> &'static str {
         StateReason::NoAnswer => "no answer in time",
         StateReason::Declined => "declined",
         StateReason::DeviceFailed => "device failed",
-        StateReason::OfferWithdrawn => "caller hung up",
+        StateReason::OfferWithdrawn => "withdrawn",
         StateReason::CallEnded => "call ended",
         StateReason::WrapUpDone => "wrap-up done",
         StateReason::Reconfigured => "reconfigured",
+        StateReason::Consulted => "consult accepted",
+        StateReason::ConsultEnded => "consult ended",
+        StateReason::Transferred => "transferred",
+        StateReason::LeftCall => "left the call",
     }
 }
 
@@ -87,6 +134,7 @@ pub fn render(now: SimTime, out: &Output, t: &Tenant, names: &dyn CallNames) -> 
 
 fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, String) {
     use EventKind::*;
+    let task_line = |task: &TaskId, text: String| (task.to_string(), text);
     match kind {
         AgentState {
             agent: a,
@@ -97,30 +145,61 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             agent(t, *a),
             format!(
                 "{} -> {} ({})",
-                state_name(t, *from),
-                state_name(t, *to),
+                presence_name(t, *from),
+                presence_name(t, *to),
                 reason_text(*reason)
             ),
         ),
+        Work {
+            agent: a,
+            task,
+            role,
+            from,
+            to,
+            reason,
+        } => {
+            let phase = |p: &Option<WorkPhase>| p.map_or("-", |p| p.name());
+            let role = match role {
+                Role::Owner => "",
+                Role::Consulted => " (consulted)",
+            };
+            (
+                agent(t, *a),
+                format!(
+                    "{task}{role}: {} -> {} ({})",
+                    phase(from),
+                    phase(to),
+                    reason_text(*reason)
+                ),
+            )
+        }
         Hook { agent: a, off_hook } => (
             agent(t, *a),
             format!("handset {}", if *off_hook { "off-hook" } else { "on-hook" }),
         ),
         TaskCreated {
             task,
-            call,
-            ep,
+            kind,
+            channel,
+            customer,
+            ep: e,
             numbers,
-        } => (
-            task.to_string(),
-            format!(
-                "created: {} from {} to {} at entry point {}",
-                names.call_name(*call),
-                numbers.from,
-                numbers.to,
-                t.entry_points.get(ep.ix()).map_or("?", |e| &e.name)
-            ),
-        ),
+        } => {
+            let what = match kind {
+                TaskKind::Inbound => "created",
+                TaskKind::Outdial => "outdial created",
+            };
+            task_line(
+                task,
+                format!(
+                    "{what}: {channel} {} from {} to {} at entry point {}",
+                    leg(t, names, *customer),
+                    numbers.from,
+                    numbers.to,
+                    ep(t, *e)
+                ),
+            )
+        }
         FlowStep {
             task,
             flow,
@@ -164,10 +243,7 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 StepOutcome::Disconnect => "disconnect".to_string(),
                 StepOutcome::End => "flow ends without queueing".to_string(),
             };
-            (
-                task.to_string(),
-                format!("flow {fname}, step {sname}: {what}"),
-            )
+            task_line(task, format!("flow {fname}, step {sname}: {what}"))
         }
         TaskQueued {
             task,
@@ -178,8 +254,8 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             ewt,
         } => {
             let ewt = ewt.map_or_else(|| "unknown".to_string(), |d| d.to_string());
-            (
-                task.to_string(),
+            task_line(
+                task,
                 if *requeued {
                     format!(
                         "back in queue {} at position {position} (original place kept), estimated wait {ewt}",
@@ -193,13 +269,11 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 },
             )
         }
-
-        OfferConnecting { task, agent: a } => (
-            task.to_string(),
-            format!("offered to {}: Connecting", agent_id(t, *a)),
-        ),
-        ContactRequest { task, agent: a } => (
-            task.to_string(),
+        OfferConnecting { task, agent: a } => {
+            task_line(task, format!("offered to {}: Connecting", agent_id(t, *a)))
+        }
+        ContactRequest { task, agent: a } => task_line(
+            task,
             format!("Contact Request showing to {}", agent_id(t, *a)),
         ),
         OfferEnded {
@@ -212,41 +286,136 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 OfferOutcome::NoAnswer => "not answered in time (RONA)",
                 OfferOutcome::Declined => "declined (RONA)",
                 OfferOutcome::DeviceFailed => "device failed (RONA)",
-                OfferOutcome::Withdrawn => "withdrawn: the caller hung up",
+                OfferOutcome::Withdrawn => "withdrawn",
             };
-            (
-                task.to_string(),
-                format!("offer to {} {how}", agent_id(t, *a)),
-            )
+            task_line(task, format!("offer to {} {how}", agent_id(t, *a)))
         }
         TaskAnswered {
             task,
             agent: a,
             waited,
-        } => (
-            task.to_string(),
+        } => task_line(
+            task,
             format!("answered by {} after {waited} in queue", agent_id(t, *a)),
         ),
-        TaskHeld { task } => (task.to_string(), "customer on hold".to_string()),
-        TaskResumed { task } => (task.to_string(), "customer resumed".to_string()),
-        RecordingStarted { task } => (task.to_string(), "recording started".to_string()),
-        RecordingStopped { task } => (task.to_string(), "recording stopped".to_string()),
+        TaskHeld { task } => task_line(task, "customer on hold".to_string()),
+        TaskResumed { task } => task_line(task, "customer resumed".to_string()),
+        RecordingStarted { task } => task_line(task, "recording started".to_string()),
+        RecordingStopped { task } => task_line(task, "recording stopped".to_string()),
+        RecordingPaused { task, until } => task_line(
+            task,
+            match until {
+                Some(at) => format!("recording paused by the privacy shield until {at}"),
+                None => "recording paused".to_string(),
+            },
+        ),
+        RecordingResumed { task, auto } => task_line(
+            task,
+            if *auto {
+                "recording resumed by itself (privacy shield over)"
+            } else {
+                "recording resumed"
+            }
+            .to_string(),
+        ),
+        ConsultRequested { task, target: to } => task_line(
+            task,
+            format!("consult requested with {}; customer on hold", target(t, to)),
+        ),
+        ConsultQueued {
+            task,
+            queue: q,
+            position,
+        } => task_line(
+            task,
+            format!(
+                "consult request waits in {} at position {position}",
+                queue(t, *q)
+            ),
+        ),
+        ConsultAccepted { task, party } => task_line(
+            task,
+            format!("consult accepted by {}", leg(t, names, *party)),
+        ),
+        ConsultedHeld { task } => task_line(task, "consulted party on hold".to_string()),
+        ConsultedResumed { task } => task_line(task, "consulted party resumed".to_string()),
+        ConsultEnded { task, how } => {
+            let how = match how {
+                ConsultEnd::Ended => "ended by agent 1",
+                ConsultEnd::Exited => "the consulted party left",
+                ConsultEnd::Failed => "failed",
+                ConsultEnd::Transferred => "turned into a transfer",
+                ConsultEnd::Conferenced => "turned into a conference",
+                ConsultEnd::CustomerLeft => "ended: the customer hung up",
+                ConsultEnd::Agent1HungUp => "ended: the call ended",
+            };
+            task_line(task, format!("consult {how}"))
+        }
+        ConferenceStarted { task } => task_line(task, "conference started".to_string()),
+        LeftConference { task, leg: l } => {
+            task_line(task, format!("{} left the conference", leg(t, names, *l)))
+        }
+        TransferRequested { task, target: to } => {
+            task_line(task, format!("blind transfer to {}", target(t, to)))
+        }
+        Transferred { task, to } => {
+            task_line(task, format!("transferred to {}", leg(t, names, *to)))
+        }
+        Dialing {
+            task,
+            leg: l,
+            number,
+        } => task_line(task, format!("dialling {number} as {l}")),
+        DialEnded {
+            task,
+            leg: l,
+            outcome,
+        } => {
+            let how = match outcome {
+                DialOutcome::Answered => "answered",
+                DialOutcome::Busy => "busy",
+                DialOutcome::NoAnswer => "no answer",
+                DialOutcome::Failed => "failed",
+            };
+            task_line(task, format!("{l} {how}"))
+        }
+        LegEnded { task, leg: l } => task_line(task, format!("{l} hung up")),
         CallEnded { task, cause } => {
             let by = match cause {
                 EndCause::AgentEnded => "the agent pressed End",
                 EndCause::AgentHungUp => "the agent hung up",
                 EndCause::CustomerHungUp => "the customer hung up",
                 EndCause::AgentDeviceFailed => "the agent's device failed",
+                EndCause::TransferredOut => "the transferred call ended",
             };
-            (task.to_string(), format!("call ended: {by}"))
+            task_line(task, format!("call ended: {by}"))
+        }
+        VariableSaved {
+            task,
+            var,
+            agent: a,
+            version,
+            value,
+        } => {
+            let shown = value
+                .as_deref()
+                .map_or_else(|| "******** (secure)".to_string(), |v| format!("\"{v}\""));
+            task_line(
+                task,
+                format!(
+                    "variable #{} saved by {} as version {version}: {shown}",
+                    var.0,
+                    agent_id(t, *a)
+                ),
+            )
         }
         WrapUpSubmitted {
             task,
             agent: a,
             reason,
             auto,
-        } => (
-            task.to_string(),
+        } => task_line(
+            task,
             format!(
                 "wrap-up \"{}\" {} {}",
                 t.wrap_up.reasons.get(reason.ix()).map_or("?", |r| r),
@@ -265,10 +434,13 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                     AbandonStage::Flow => "abandoned in the flow".to_string(),
                     AbandonStage::Queue => "abandoned in queue".to_string(),
                     AbandonStage::Offer => "abandoned while offered".to_string(),
+                    AbandonStage::Transfer => "abandoned: the transfer was not taken".to_string(),
                 },
                 TaskOutcome::Disconnected => "disconnected by the flow".to_string(),
+                TaskOutcome::NotReached => "the customer was not reached".to_string(),
+                TaskOutcome::Cancelled => "cancelled: the outdial was not started".to_string(),
             };
-            (task.to_string(), format!("closed: {how}"))
+            task_line(task, format!("closed: {how}"))
         }
         Refused {
             agent: a,
@@ -288,6 +460,7 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 crate::event::Ignored::DigitOutsideMenu => "a key pressed outside a menu",
                 crate::event::Ignored::StalePhone => "a phone event that matches nothing",
                 crate::event::Ignored::CustomerGone => "an input for a call already gone",
+                crate::event::Ignored::StaleDial => "a dial result no longer awaited",
             };
             ("engine".to_string(), format!("ignored {why}"))
         }
@@ -326,18 +499,34 @@ fn effect_line(e: &Effect, t: &Tenant, names: &dyn CallNames) -> (String, String
             names.call_name(*call),
             format!("queue music of {}", queue(t, *q)),
         ),
-        Effect::Bridge { call, agent: a } => (
-            names.call_name(*call),
-            format!("bridge with {}", agent_id(t, *a)),
-        ),
-        Effect::Hold { call, agent: a } => (
-            names.call_name(*call),
-            format!("hold: music on hold, {} hears silence", agent_id(t, *a)),
-        ),
-        Effect::HangUp { call } => (names.call_name(*call), "hang up".to_string()),
-        Effect::ReleaseAgent { agent: a } => (agent(t, *a), "release phone leg".to_string()),
-        Effect::StartRecording { task, .. } => (task.to_string(), "start recording".to_string()),
-        Effect::StopRecording { task, .. } => (task.to_string(), "stop recording".to_string()),
+        Effect::Mix(m) => {
+            let mut parts = Vec::new();
+            if !m.talking.is_empty() {
+                parts.push(format!("{} talk", legs(t, names, &m.talking)));
+            }
+            if !m.on_hold.is_empty() {
+                parts.push(format!("{} on hold (music)", legs(t, names, &m.on_hold)));
+            }
+            let text = format!("mix: {}", parts.join("; "));
+            (m.task.to_string(), text)
+        }
+        Effect::Dial {
+            task,
+            leg: l,
+            number,
+            request,
+        } => (task.to_string(), format!("dial {number} as {l} {request}")),
+        Effect::Release { leg: l } => match l {
+            Leg::Customer(call) => (names.call_name(*call), "hang up".to_string()),
+            Leg::Agent(a) => (agent(t, *a), "release phone leg".to_string()),
+            Leg::External(id) => (format!("number {id}"), "hang up".to_string()),
+        },
+        Effect::StartRecording { task } => (task.to_string(), "start recording".to_string()),
+        Effect::StopRecording { task } => (task.to_string(), "stop recording".to_string()),
+        Effect::PauseRecording { task } => {
+            (task.to_string(), "pause recording (gap marked)".to_string())
+        }
+        Effect::ResumeRecording { task } => (task.to_string(), "resume recording".to_string()),
         Effect::Notify { agent: a, notice } => {
             (agent(t, *a), format!("desktop: {}", notice_text(notice, t)))
         }
@@ -350,16 +539,24 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
         Notice::ContactRequest(c) => {
             let ContactRequest {
                 task,
+                kind,
+                channel,
                 from,
                 to,
                 queue: q,
                 variables,
                 timeout,
             } = c.as_ref();
-
+            let kind = match kind {
+                RequestKind::Inbound => "",
+                RequestKind::Outdial => "outdial ",
+                RequestKind::Consult => "consult ",
+                RequestKind::ConsultViaEntryPoint => "consult via entry point number ",
+                RequestKind::Transfer => "transfer ",
+            };
+            let via = q.map_or_else(String::new, |q| format!(" via {}", queue(t, q)));
             let mut s = format!(
-                "Contact Request ({task}) from {from} to {to} via {}, {timeout} to answer",
-                queue(t, *q)
+                "{kind}Contact Request ({task}, {channel}) from {from} to {to}{via}, {timeout} to answer"
             );
             if !variables.is_empty() {
                 s.push_str(" [");
@@ -373,12 +570,66 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
             }
             s
         }
-        Notice::OfferWithdrawn { task } => format!("offer of {task} withdrawn"),
+        Notice::OfferWithdrawn { task } => format!("request of {task} withdrawn"),
         Notice::Rona { task } => format!("RONA on {task}: choose Available or Idle"),
         Notice::WrapUp { task, auto_after } => match auto_after {
             Some(d) => format!("wrap up {task} (automatic after {d})"),
             None => format!("wrap up {task}"),
         },
         Notice::Refused { action, reason } => format!("cannot {}: {reason}", action.label()),
+        Notice::Controls { task, controls } => format!("controls on {task}: {controls}"),
+        Notice::ConsultFailed { task } => {
+            format!("consult on {task} failed; the customer is still on hold")
+        }
+        Notice::Requests(stack) => {
+            let shown: Vec<String> = stack
+                .shown
+                .iter()
+                .map(|(task, channel)| format!("{task} {channel}"))
+                .collect();
+            if stack.total as usize > stack.shown.len() {
+                format!(
+                    "requests 1-{} of {}: {}",
+                    stack.shown.len(),
+                    stack.total,
+                    shown.join(", ")
+                )
+            } else {
+                format!(
+                    "requests ({}): {}",
+                    stack.total,
+                    if shown.is_empty() {
+                        "none".into()
+                    } else {
+                        shown.join(", ")
+                    }
+                )
+            }
+        }
+        Notice::Variable(v) => {
+            // A revealed secure value goes to the desktop, never into a trace.
+            let value = if v.secure {
+                crate::engine::MASK.to_string()
+            } else {
+                format!("\"{}\"", v.value)
+            };
+            let revealed = if v.revealed {
+                " (revealed to this agent)"
+            } else {
+                ""
+            };
+            let by = v
+                .saved_by
+                .map_or_else(String::new, |a| format!(", saved by {}", agent_id(t, a)));
+            format!(
+                "variable #{} of {} = {value}{revealed}, version {}{by}",
+                v.var.0, v.task, v.version
+            )
+        }
+        Notice::VariableConflict { task, var, winner } => format!(
+            "your save of variable #{} of {task} lost: {} saved first",
+            var.0,
+            agent_id(t, *winner)
+        ),
     }
 }

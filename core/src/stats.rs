@@ -10,8 +10,9 @@
 //!   entry point's for queue figures; the entry point's for its own figures);
 //! - *service level*: within / offered (an abandoned or unanswered task is a miss), and
 //!   *among answered*: within / answered;
-//! - *handle time*: from the answer to the wrap-up's submission (talk, hold and wrap-up);
-//! - *occupancy*: time Engaged or in WrapUp / time logged in and not Idle nor RONA.
+//! - *handle time*: of a task, from its answer to its last wrap-up (talk, hold, transfers and
+//!   wrap-up); of an agent, from its engagement on the task to its own wrap-up;
+//! - *occupancy*: time with a task Engaged or in WrapUp / time logged in and Available or working.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,7 +20,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::Tenant;
-use crate::event::{AgentState, Event, EventKind, OfferOutcome, TaskOutcome};
+use crate::event::{Event, EventKind, OfferOutcome, Presence, TaskOutcome, WorkPhase};
 use crate::ids::TaskId;
 use crate::time::{SimDuration, SimTime};
 
@@ -92,8 +93,25 @@ impl AgentFigures {
 
 #[derive(Clone, Debug)]
 struct AgentClock {
-    state: AgentState,
+    presence: Presence,
+    /// The agent's tasks and its phase on each; with when it became engaged on it.
+    work: BTreeMap<TaskId, (WorkPhase, Option<SimTime>)>,
     since: SimTime,
+}
+
+impl AgentClock {
+    /// Logged in, and Available or working (Idle and RONA without work are not staffed).
+    fn staffed(&self) -> bool {
+        self.presence != Presence::LoggedOut
+            && (self.presence == Presence::Available || !self.work.is_empty())
+    }
+
+    /// Handling at least one task (engaged or wrapping up).
+    fn busy(&self) -> bool {
+        self.work
+            .values()
+            .any(|(p, _)| matches!(p, WorkPhase::Engaged | WorkPhase::WrapUp))
+    }
 }
 
 /// Collects statistics from events.
@@ -106,17 +124,6 @@ pub struct StatsCollector {
     clocks: BTreeMap<String, AgentClock>,
     /// Queue name -> its member agents' ids (as configured when last seen).
     members: BTreeMap<String, Vec<String>>,
-}
-
-fn staffed(s: AgentState) -> bool {
-    !matches!(
-        s,
-        AgentState::LoggedOut | AgentState::Idle(_) | AgentState::Rona
-    )
-}
-
-fn busy(s: AgentState) -> bool {
-    matches!(s, AgentState::Engaged | AgentState::WrapUp)
 }
 
 impl StatsCollector {
@@ -208,29 +215,33 @@ impl StatsCollector {
                 }
             }
             WrapUpSubmitted { task, agent, .. } => {
-                let Some(rec) = self.tasks.get(task) else {
-                    return;
-                };
-                let handle = e.at.since(rec.answered.unwrap_or(e.at));
-                let a = self
-                    .agents
-                    .entry(tenant.agents[agent.ix()].id.clone())
-                    .or_default();
+                // The agent's own part: from its engagement on the task to its wrap-up.
+                let id = tenant.agents[agent.ix()].id.clone();
+                let started = self
+                    .clocks
+                    .get(&id)
+                    .and_then(|c| c.work.get(task))
+                    .and_then(|w| w.1);
+                let handle = e.at.since(started.unwrap_or(e.at));
+                let a = self.agents.entry(id).or_default();
                 a.handled += 1;
                 a.handle_total = a.handle_total + handle;
-                let ep = self.eps.entry(rec.ep.clone()).or_default();
-                ep.handled += 1;
-                ep.handle_total = ep.handle_total + handle;
-                if let Some((q, _)) = &rec.queue {
-                    let qc = self.queues.entry(q.clone()).or_default();
-                    qc.handled += 1;
-                    qc.handle_total = qc.handle_total + handle;
-                }
             }
             TaskClosed { task, outcome } => {
                 let Some(rec) = self.tasks.remove(task) else {
                     return;
                 };
+                if let (TaskOutcome::Handled, Some(answered)) = (outcome, rec.answered) {
+                    let handle = e.at.since(answered);
+                    let ep = self.eps.entry(rec.ep.clone()).or_default();
+                    ep.handled += 1;
+                    ep.handle_total = ep.handle_total + handle;
+                    if let Some((q, _)) = &rec.queue {
+                        let qc = self.queues.entry(q.clone()).or_default();
+                        qc.handled += 1;
+                        qc.handle_total = qc.handle_total + handle;
+                    }
+                }
                 match outcome {
                     TaskOutcome::Abandoned { .. } => {
                         self.eps.entry(rec.ep.clone()).or_default().abandoned += 1;
@@ -241,33 +252,60 @@ impl StatsCollector {
                     TaskOutcome::Disconnected => {
                         self.eps.entry(rec.ep).or_default().disconnected += 1
                     }
-                    TaskOutcome::Handled => {}
+                    TaskOutcome::Handled | TaskOutcome::NotReached | TaskOutcome::Cancelled => {}
                 }
             }
             AgentState { agent, to, .. } => {
                 let id = tenant.agents[agent.ix()].id.clone();
                 self.account(&id, e.at);
-                self.clocks.insert(
-                    id.clone(),
-                    AgentClock {
-                        state: *to,
-                        since: e.at,
-                    },
-                );
+                self.clock(&id, e.at).presence = *to;
                 self.agents.entry(id).or_default();
+            }
+            Work {
+                agent, task, to, ..
+            } => {
+                let id = tenant.agents[agent.ix()].id.clone();
+                self.account(&id, e.at);
+                let clock = self.clock(&id, e.at);
+                match to {
+                    Some(phase) => {
+                        let started = clock.work.get(task).and_then(|w| w.1);
+                        let started = match (phase, started) {
+                            (WorkPhase::Engaged, None) => Some(e.at),
+                            (_, s) => s,
+                        };
+                        clock.work.insert(*task, (*phase, started));
+                    }
+                    None => {
+                        clock.work.remove(task);
+                    }
+                }
             }
             _ => {}
         }
     }
 
+    fn clock(&mut self, id: &str, at: SimTime) -> &mut AgentClock {
+        self.clocks
+            .entry(id.to_string())
+            .or_insert_with(|| AgentClock {
+                presence: Presence::LoggedOut,
+                work: BTreeMap::new(),
+                since: at,
+            })
+    }
+
+    /// Counts the time since the agent's last change, and starts a new interval.
     fn account(&mut self, id: &str, until: SimTime) {
-        if let Some(clock) = self.clocks.get(id) {
+        if let Some(clock) = self.clocks.get_mut(id) {
             let span = until.since(clock.since);
+            let (staffed, busy) = (clock.staffed(), clock.busy());
+            clock.since = until;
             let a = self.agents.entry(id.to_string()).or_default();
-            if staffed(clock.state) {
+            if staffed {
                 a.staffed = a.staffed + span;
             }
-            if busy(clock.state) {
+            if busy {
                 a.busy = a.busy + span;
             }
         }
@@ -279,9 +317,6 @@ impl StatsCollector {
         let ids: Vec<String> = me.clocks.keys().cloned().collect();
         for id in ids {
             me.account(&id, end);
-            if let Some(c) = me.clocks.get_mut(&id) {
-                c.since = end;
-            }
         }
         let queue_occupancy = me
             .queues

@@ -1,20 +1,26 @@
 //! Property tests: no input from a file, a peer or a user makes the core panic.
 //! Arbitrary text into the configuration parser; arbitrary sequences of inputs
-//! (valid or not, in any order, with stale ids) into the engine, whose
-//! invariants must hold after every step.
+//! (valid or not, in any order, with stale ids: calls, chats, phones, desktop
+//! actions of every kind, dial results, configuration changes) into the engine,
+//! whose invariants must hold after every step.
 
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use switchboard_core::dtmf::Digit;
+use switchboard_core::event::WorkPhase;
 use switchboard_core::ids::*;
+use switchboard_core::input::{DialOutcome, Target};
 use switchboard_core::{AgentAction, Engine, EngineOptions, Input, PhoneEvent, SimTime, Tenant};
 
 const CONFIG: &str = r#"
 [tenant]
 name = "t"
 timezone = "Europe/Warsaw"
-concurrent_call_limit = 5
+concurrent_call_limit = 4
+
+[recording]
+privacy_shield = "5s"
 
 [wrap_up]
 reasons = ["Done", "Other"]
@@ -27,13 +33,18 @@ reasons = ["Break"]
 [profiles.voice]
 voice = 1
 
+[profiles.blended]
+voice = 1
+chat = 2
+email = 1
+
 [teams.t1]
 
 [agents.a1]
 name = "A One"
 dn = "1001"
 team = "t1"
-profile = "voice"
+profile = "blended"
 
 [agents.a2]
 name = "A Two"
@@ -41,6 +52,12 @@ dn = "1002"
 team = "t1"
 profile = "voice"
 handset = true
+
+[agents.a3]
+name = "A Three"
+dn = "1003"
+team = "t1"
+profile = "blended"
 
 [queues.q]
 teams = ["t1"]
@@ -50,6 +67,9 @@ recording = true
 [queues.r]
 agents = ["a2"]
 strategy = "linear"
+
+[queues.chat]
+agents = ["a1", "a3"]
 
 [business_hours.h]
 mon = ["00:00-12:00"]
@@ -61,12 +81,39 @@ tue = ["00:00-24:00"]
 queue_type = "inbound"
 channel = "telephony"
 flow = "f"
-support_numbers = ["+18005550100"]
+support_numbers = ["+18005550100", "+18005550101"]
+
+[entry_points.Chat]
+queue_type = "inbound"
+channel = "chat"
+flow = "c"
+
+[entry_points.Out]
+queue_type = "outbound"
+channel = "telephony"
+outdial_queue = "q"
+
+[flows.c]
+start = "q"
+[flows.c.steps.q]
+type = "queue"
+queue = "chat"
 
 [flows.f]
 start = "hours"
 [flows.f.variables.v]
 popover = 1
+editable = true
+[flows.f.variables.n]
+type = "number"
+popover = 2
+editable = true
+default = "1"
+[flows.f.variables.w]
+popover = 3
+[flows.f.variables.s]
+secure = true
+editable = true
 [flows.f.steps.hours]
 type = "business_hours"
 hours = "h"
@@ -96,9 +143,27 @@ type = "disconnect"
 prompt = "p"
 "#;
 
+fn target() -> impl Strategy<Value = Target> {
+    prop_oneof![
+        (0u32..4).prop_map(|a| Target::Agent(AgentIdx(a))),
+        (0u32..4).prop_map(|q| Target::Queue(QueueIdx(q))),
+        (0u32..5).prop_map(|e| Target::EntryPoint(EpIdx(e))),
+        prop_oneof![
+            Just("+18005550101"),
+            Just("+48221234567"),
+            Just("12"),
+            Just("+1 (800) 555-0199")
+        ]
+        .prop_map(|n| Target::Number(n.to_string())),
+    ]
+}
+
 fn agent_action() -> impl Strategy<Value = AgentAction> {
     let task = (0u64..8).prop_map(TaskId);
-    prop_oneof![
+    let var = (0u32..5).prop_map(VarIdx);
+    let value =
+        prop_oneof![Just("x"), Just("12"), Just("not a number"), Just("")].prop_map(str::to_string);
+    let basic = prop_oneof![
         Just(AgentAction::Login),
         Just(AgentAction::Logout),
         Just(AgentAction::SetAvailable),
@@ -106,61 +171,90 @@ fn agent_action() -> impl Strategy<Value = AgentAction> {
             reason: IdleReasonIdx(r)
         }),
         task.clone().prop_map(|task| AgentAction::Accept { task }),
+        Just(AgentAction::AcceptAll),
         task.clone().prop_map(|task| AgentAction::Hold { task }),
         task.clone().prop_map(|task| AgentAction::Resume { task }),
         task.clone().prop_map(|task| AgentAction::End { task }),
-        (task, 0u32..3, proptest::option::of(0u32..2)).prop_map(|(task, r, idle)| {
+        (task.clone(), 0u32..3, proptest::option::of(0u32..2)).prop_map(|(task, r, idle)| {
             AgentAction::WrapUp {
                 task,
                 reason: WrapUpReasonIdx(r),
                 idle: idle.map(IdleReasonIdx),
             }
         }),
-    ]
+    ];
+    let call = prop_oneof![
+        (task.clone(), target()).prop_map(|(task, target)| AgentAction::Consult { task, target }),
+        task.clone()
+            .prop_map(|task| AgentAction::EndConsult { task }),
+        task.clone()
+            .prop_map(|task| AgentAction::HoldConsulted { task }),
+        task.clone()
+            .prop_map(|task| AgentAction::ResumeConsulted { task }),
+        (task.clone(), proptest::option::of(target()))
+            .prop_map(|(task, target)| AgentAction::Transfer { task, target }),
+        task.clone()
+            .prop_map(|task| AgentAction::Conference { task }),
+        task.clone().prop_map(|task| AgentAction::Exit { task }),
+        task.clone()
+            .prop_map(|task| AgentAction::PauseRecording { task }),
+        task.clone()
+            .prop_map(|task| AgentAction::ResumeRecording { task }),
+        (task.clone(), var.clone(), value, 0u32..3).prop_map(|(task, var, value, version)| {
+            AgentAction::SaveVariable {
+                task,
+                var,
+                value,
+                version,
+            }
+        }),
+        (task.clone(), var.clone())
+            .prop_map(|(task, var)| AgentAction::RevertVariable { task, var }),
+        (task, var).prop_map(|(task, var)| AgentAction::RevealVariable { task, var }),
+        (
+            prop_oneof![Just("+48221234567"), Just("1"), Just("+18005550100")],
+            proptest::option::of(0u32..5)
+        )
+            .prop_map(|(n, ep)| AgentAction::Outdial {
+                number: n.to_string(),
+                ep: ep.map(EpIdx)
+            }),
+    ];
+    prop_oneof![3 => basic, 2 => call]
 }
 
 fn input() -> impl Strategy<Value = Input> {
     let call = (0u64..6).prop_map(CallId);
-    let agent = (0u32..3).prop_map(AgentIdx);
+    let agent = (0u32..4).prop_map(AgentIdx);
     let phone = prop_oneof![
         Just(PhoneEvent::Ringing),
         Just(PhoneEvent::Answered),
         Just(PhoneEvent::HungUp),
         Just(PhoneEvent::Failed)
     ];
+    let outcome = prop_oneof![
+        Just(DialOutcome::Answered),
+        Just(DialOutcome::Busy),
+        Just(DialOutcome::NoAnswer),
+        Just(DialOutcome::Failed)
+    ];
     prop_oneof![
-        (
-            call.clone(),
-            prop_oneof![
-                Just("+18005550100"),
-                Just("+1 800 555 0100"),
-                Just("999"),
-                Just("")
-            ]
-        )
-            .prop_map(|(call, to)| Input::CallArrived {
-                call,
-                from: "+48601000000".into(),
-                to: to.into()
-            }),
-        call.clone().prop_map(|call| Input::CustomerHungUp { call }),
-        (
-            call.clone(),
-            prop_oneof![Just('1'), Just('2'), Just('9'), Just('#')]
-        )
-            .prop_map(|(call, c)| Input::CustomerDigit {
-                call,
-                digit: Digit::from_char(c).expect("a key")
-            }),
-        (call, 0u64..12).prop_map(|(call, r)| Input::PromptFinished {
-            call,
-            request: RequestId(r)
+        1 => (call.clone(), prop_oneof![Just("+18005550100"), Just("+1 800 555 0100"), Just("999"), Just("")])
+            .prop_map(|(call, to)| Input::CallArrived { call, from: "+48601000000".into(), to: to.into() }),
+        1 => (call.clone(), 0u32..6).prop_map(|(contact, ep)| Input::DigitalArrived {
+            contact,
+            ep: EpIdx(ep),
+            from: "visitor@example.com".into()
         }),
-        (agent.clone(), phone).prop_map(|(agent, event)| Input::Phone { agent, event }),
-        (agent, agent_action()).prop_map(|(agent, action)| Input::Agent { agent, action }),
-        (0usize..7).prop_map(|i| Input::Reconfigure {
-            config: reconfiguration(i)
-        }),
+        1 => call.clone().prop_map(|call| Input::CustomerHungUp { call }),
+        1 => (call.clone(), prop_oneof![Just('1'), Just('2'), Just('9'), Just('#')])
+            .prop_map(|(call, c)| Input::CustomerDigit { call, digit: Digit::from_char(c).expect("a key") }),
+        1 => (call, 0u64..16).prop_map(|(call, r)| Input::PromptFinished { call, request: RequestId(r) }),
+        1 => (0u64..16, outcome).prop_map(|(r, outcome)| Input::DialResult { request: RequestId(r), outcome }),
+        1 => (0u64..6).prop_map(|l| Input::LegHungUp { leg: LegId(l) }),
+        1 => (agent.clone(), phone).prop_map(|(agent, event)| Input::Phone { agent, event }),
+        4 => (agent, agent_action()).prop_map(|(agent, action)| Input::Agent { agent, action }),
+        1 => (0usize..7).prop_map(|i| Input::Reconfigure { config: reconfiguration(i) }),
     ]
 }
 
@@ -189,6 +283,10 @@ fn reconfiguration(i: usize) -> String {
 start = "hours"
 [flows.f.variables.v]
 popover = 1
+[flows.f.variables.n]
+popover = 2
+[flows.f.variables.w]
+popover = 3
 [flows.f.steps.hours]
 type = "business_hours"
 hours = "h"
@@ -230,7 +328,7 @@ proptest! {
     }
 
     #[test]
-    fn mangled_configurations_never_panic(cut in 0usize..2000, junk in "[\\[\\]=\"a-z0-9 .\n]{0,20}") {
+    fn mangled_configurations_never_panic(cut in 0usize..3000, junk in "[\\[\\]=\"a-z0-9 .\n]{0,20}") {
         let at = cut.min(CONFIG.len());
         let at = (0..=at).rev().find(|i| CONFIG.is_char_boundary(*i)).unwrap_or(0);
         let text = format!("{}{junk}{}", &CONFIG[..at], &CONFIG[at..]);
@@ -238,7 +336,7 @@ proptest! {
     }
 
     #[test]
-    fn any_input_sequence_keeps_the_invariants(steps in proptest::collection::vec((0u64..5_000_000, input()), 1..120)) {
+    fn any_input_sequence_keeps_the_invariants(steps in proptest::collection::vec((0u64..5_000_000, input()), 1..160)) {
         let tenant = Arc::new(Tenant::from_toml(CONFIG).expect("valid"));
         // Monday 2026-01-05 10:00 UTC: business hours open.
         let mut engine = Engine::new(tenant, EngineOptions { epoch_unix_micros: 1_767_607_200_000_000 });
@@ -268,4 +366,245 @@ fn the_reconfigurations_are_valid_except_the_garbage() {
         }
     }
     assert!(Tenant::from_toml(&reconfiguration(6)).is_err());
+}
+
+/// What a test party does, resolved against the live state when it happens: an
+/// agent acts on its own current task, a dial result answers a dial actually
+/// pending, a prompt actually playing finishes. This reaches the deep states
+/// (answered calls, consults, conferences, transfers) that random ids rarely do.
+#[derive(Clone, Debug)]
+enum Intent {
+    Call(u64),
+    Chat(u64),
+    HangUp(u64),
+    Key(u64, char),
+    PromptDone(usize),
+    Dialled(usize, DialOutcome),
+    NumberHangsUp(usize),
+    Phone(u32, PhoneEvent),
+    /// The i-th agent with a request showing answers it (its phone, or Accept for a chat).
+    AnswerShowing(usize),
+    Login(u32),
+    Act(u32, u8, Option<Target>),
+    Reconfigure(usize),
+}
+
+fn intent() -> impl Strategy<Value = Intent> {
+    let outcome = prop_oneof![
+        3 => Just(DialOutcome::Answered),
+        1 => Just(DialOutcome::Busy),
+        1 => Just(DialOutcome::NoAnswer),
+        1 => Just(DialOutcome::Failed)
+    ];
+    let phone = prop_oneof![
+        4 => Just(PhoneEvent::Answered),
+        1 => Just(PhoneEvent::Ringing),
+        1 => Just(PhoneEvent::HungUp),
+        1 => Just(PhoneEvent::Failed)
+    ];
+    prop_oneof![
+        2 => (0u64..6).prop_map(Intent::Call),
+        1 => (6u64..9).prop_map(Intent::Chat),
+        1 => (0u64..9).prop_map(Intent::HangUp),
+        1 => ((0u64..6), prop_oneof![Just('1'), Just('2'), Just('9')]).prop_map(|(c, k)| Intent::Key(c, k)),
+        2 => (0usize..4).prop_map(Intent::PromptDone),
+        2 => ((0usize..4), outcome).prop_map(|(i, o)| Intent::Dialled(i, o)),
+        1 => (0usize..4).prop_map(Intent::NumberHangsUp),
+        1 => ((0u32..3), phone).prop_map(|(a, e)| Intent::Phone(a, e)),
+        4 => (0usize..3).prop_map(Intent::AnswerShowing),
+        2 => (0u32..3).prop_map(Intent::Login),
+        4 => ((0u32..3), (0u8..10), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
+        8 => ((0u32..3), (10u8..22), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
+        1 => (0usize..40).prop_map(Intent::Reconfigure),
+    ]
+}
+
+/// The test's view of what the outside owes the engine.
+#[derive(Default)]
+struct Pending {
+    prompts: Vec<(CallId, RequestId)>,
+    dials: Vec<(RequestId, LegId)>,
+    legs: Vec<LegId>,
+}
+
+impl Pending {
+    fn observe(&mut self, out: &switchboard_core::Output) {
+        use switchboard_core::{Effect, Output};
+        if let Output::Effect(e) = out {
+            match e {
+                Effect::PlayPrompt { call, request, .. } => self.prompts.push((*call, *request)),
+                Effect::Dial { leg, request, .. } => self.dials.push((*request, *leg)),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn resolve(engine: &Engine, pending: &mut Pending, intent: Intent) -> Option<Input> {
+    Some(match intent {
+        Intent::Call(c) => Input::CallArrived {
+            call: CallId(c),
+            from: "+48601000000".into(),
+            to: "+18005550100".into(),
+        },
+        Intent::Chat(c) => Input::DigitalArrived {
+            contact: CallId(c),
+            ep: EpIdx(0),
+            from: "v@example.com".into(),
+        },
+        Intent::HangUp(c) => Input::CustomerHungUp { call: CallId(c) },
+        Intent::Key(c, k) => Input::CustomerDigit {
+            call: CallId(c),
+            digit: Digit::from_char(k)?,
+        },
+        Intent::PromptDone(i) => {
+            if pending.prompts.is_empty() {
+                return None;
+            }
+            let (call, request) = pending.prompts.remove(i % pending.prompts.len());
+            Input::PromptFinished { call, request }
+        }
+        Intent::Dialled(i, outcome) => {
+            if pending.dials.is_empty() {
+                return None;
+            }
+            let (request, leg) = pending.dials.remove(i % pending.dials.len());
+            if outcome == DialOutcome::Answered {
+                pending.legs.push(leg);
+            }
+            Input::DialResult { request, outcome }
+        }
+        Intent::NumberHangsUp(i) => {
+            if pending.legs.is_empty() {
+                return None;
+            }
+            Input::LegHungUp {
+                leg: pending.legs.remove(i % pending.legs.len()),
+            }
+        }
+        Intent::Phone(a, event) => Input::Phone {
+            agent: AgentIdx(a),
+            event,
+        },
+        Intent::Login(a) => Input::Agent {
+            agent: AgentIdx(a),
+            action: AgentAction::Login,
+        },
+        Intent::AnswerShowing(i) => {
+            let showing: Vec<(AgentIdx, TaskId, switchboard_core::legs::Channel)> = (0..3)
+                .map(AgentIdx)
+                .flat_map(|a| {
+                    engine
+                        .agent_work(a)
+                        .into_iter()
+                        .filter_map(move |(task, channel, phase)| {
+                            matches!(phase, WorkPhase::Connecting | WorkPhase::Ringing)
+                                .then_some((a, task, channel))
+                        })
+                })
+                .collect();
+            let &(agent, task, channel) = showing.get(i % showing.len().max(1))?;
+            if channel == switchboard_core::legs::Channel::Voice {
+                Input::Phone {
+                    agent,
+                    event: PhoneEvent::Answered,
+                }
+            } else {
+                Input::Agent {
+                    agent,
+                    action: AgentAction::Accept { task },
+                }
+            }
+        }
+        Intent::Act(a, kind, target) => {
+            let agent = AgentIdx(a);
+            let task = engine
+                .agent_task(agent)
+                .or_else(|| engine.agent_work(agent).first().map(|w| w.0))
+                .unwrap_or(TaskId(0));
+            let to = || {
+                target
+                    .clone()
+                    .unwrap_or(Target::Agent(AgentIdx((a + 1) % 3)))
+            };
+            let action = match kind {
+                0 => AgentAction::Login,
+                1 => AgentAction::Logout,
+                2 => AgentAction::SetAvailable,
+                3 => AgentAction::SetIdle {
+                    reason: IdleReasonIdx(0),
+                },
+                4 => AgentAction::Accept { task },
+                5 => AgentAction::AcceptAll,
+                6 => AgentAction::Hold { task },
+                7 => AgentAction::Resume { task },
+                8 => AgentAction::End { task },
+                9 => AgentAction::WrapUp {
+                    task,
+                    reason: WrapUpReasonIdx(0),
+                    idle: None,
+                },
+                10 | 11 => AgentAction::Consult { task, target: to() },
+                12 => AgentAction::EndConsult { task },
+                13 => AgentAction::HoldConsulted { task },
+                14 => AgentAction::ResumeConsulted { task },
+                15 => AgentAction::Transfer { task, target: None },
+                16 => AgentAction::Transfer {
+                    task,
+                    target: target.clone(),
+                },
+                17 => AgentAction::Conference { task },
+                18 => AgentAction::Exit { task },
+                19 => AgentAction::PauseRecording { task },
+                20 => AgentAction::SaveVariable {
+                    task,
+                    var: VarIdx(0),
+                    value: "v".into(),
+                    version: 0,
+                },
+                _ => AgentAction::Outdial {
+                    number: "+48221234567".into(),
+                    ep: None,
+                },
+            };
+            Input::Agent { agent, action }
+        }
+        // Most draws apply the same configuration again; a few change it.
+        Intent::Reconfigure(i) => Input::Reconfigure {
+            config: reconfiguration(if i < 7 { i } else { 0 }),
+        },
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn any_course_of_calls_keeps_the_invariants(intents in proptest::collection::vec((0u64..4_000_000, intent()), 1..200)) {
+        let tenant = Arc::new(Tenant::from_toml(CONFIG).expect("valid"));
+        let mut engine = Engine::new(tenant, EngineOptions { epoch_unix_micros: 1_767_607_200_000_000 });
+        let mut pending = Pending::default();
+        let mut now = 0u64;
+        for (gap, intent) in intents {
+            now += gap;
+            if let Some(t) = engine.poll_timeout().filter(|t| t.0 <= now) {
+                engine.handle_timeout(t);
+                while let Some(out) = engine.poll_output() {
+                    pending.observe(&out);
+                }
+                prop_assert!(engine.audit().is_ok(), "{:?}", engine.audit());
+            }
+            let Some(input) = resolve(&engine, &mut pending, intent) else { continue };
+            let _ = engine.handle(SimTime(now), input);
+            while let Some(out) = engine.poll_output() {
+                pending.observe(&out);
+            }
+            if let Err(v) = engine.audit() {
+                return Err(TestCaseError::fail(format!("{v}")));
+            }
+        }
+    }
 }

@@ -20,7 +20,7 @@ use switchboard_core::ids::{AgentIdx, CallId};
 use switchboard_core::{
     AgentAction, Engine, EngineOptions, Event, Input, Output, SimDuration, SimTime, Tenant,
 };
-use switchboard_sim::driver::{AgentBehaviour, CallerBehaviour, Driver, Hooks};
+use switchboard_sim::driver::{AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks};
 
 const CALLS: usize = 100_000;
 const AGENTS: usize = 50;
@@ -118,7 +118,9 @@ impl Bench<'_> {
                 at,
                 CallerBehaviour {
                     from: self.from.clone(),
-                    to: self.to.clone(),
+                    arrival: Arrival::Call {
+                        to: self.to.clone(),
+                    },
                     patience: Some(t.patience),
                     talk: Some(t.talk),
                     keys: Vec::new(),

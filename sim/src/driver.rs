@@ -1,20 +1,24 @@
 //! The virtual-time loop: a clock, a queue of scheduled stimuli, the engine and
 //! its virtual parties. Each turn takes the earliest of {scheduled stimulus,
 //! engine timeout, checkpoint}, feeds the engine, drains its outputs, lets the
-//! parties react to them (a phone rings, then is answered 2 s later...), and
-//! hands every output to the [`Hooks`] (trace, statistics, invariants).
+//! parties react to them (a phone rings, then is answered 2 s later; a dialled
+//! number answers or is busy...), and hands every output to the [`Hooks`]
+//! (trace, statistics, invariants).
 //!
 //! At equal times engine timers fire first, then stimuli in the order they were
 //! scheduled, then checkpoints: everything due at an instant has happened before
 //! anything is checked at that instant.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use compact_str::CompactString;
+use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
-use switchboard_core::event::{AgentState, EventKind};
+use switchboard_core::event::{AgentState, EventKind, WorkPhase};
 use switchboard_core::ids::*;
+use switchboard_core::input::DialOutcome;
+use switchboard_core::legs::{Channel, Leg};
 use switchboard_core::window::{IdWindow, SeqId};
 use switchboard_core::{
     AgentAction, Effect, Engine, Input, Notice, Output, PhoneEvent, Refusal, SimDuration, SimTime,
@@ -28,17 +32,19 @@ pub enum AfterRona {
 }
 
 /// How a virtual agent (person and phone) behaves.
-#[derive(Clone, Debug)]
+#[derive(Copy, Clone, Debug)]
 pub struct AgentBehaviour {
     /// From Connecting until the phone rings.
     pub ring_delay: SimDuration,
     /// Answer this long after ringing starts; `None` never answers.
     pub answer: Option<SimDuration>,
+    /// Accept a digital request this long after it shows; `None` never accepts.
+    pub accept: Option<SimDuration>,
     /// The phone fails when rung.
     pub fail: bool,
-    /// End the call this long after answering.
+    /// End a task this long after engaging on it.
     pub end_after: Option<SimDuration>,
-    /// Submit this reason this long after the call ends.
+    /// Submit this reason this long after a task ends.
     pub wrap_up: Option<(WrapUpReasonIdx, SimDuration)>,
     /// A handset goes down this long after the call is released.
     pub hang_up_after: SimDuration,
@@ -51,6 +57,7 @@ impl Default for AgentBehaviour {
         AgentBehaviour {
             ring_delay: SimDuration::ZERO,
             answer: Some(SimDuration::from_secs(2)),
+            accept: Some(SimDuration::from_secs(2)),
             fail: false,
             end_after: None,
             wrap_up: None,
@@ -60,11 +67,20 @@ impl Default for AgentBehaviour {
     }
 }
 
+/// How a virtual caller reaches us.
+#[derive(Clone, Debug)]
+pub enum Arrival {
+    /// A call to a number.
+    Call { to: CompactString },
+    /// A chat, email or message at a digital entry point.
+    Digital { ep: EpIdx },
+}
+
 /// How a virtual caller behaves.
 #[derive(Clone, Debug)]
 pub struct CallerBehaviour {
     pub from: CompactString,
-    pub to: CompactString,
+    pub arrival: Arrival,
     /// Hang up this long after calling, if not answered by then.
     pub patience: Option<SimDuration>,
     /// Hang up this long after being answered.
@@ -74,6 +90,31 @@ pub struct CallerBehaviour {
     /// How long into a menu prompt the key is pressed.
     pub key_delay: SimDuration,
 }
+
+/// How a number the engine dials behaves (a consulted expert, a customer called back).
+#[derive(Copy, Clone, Debug)]
+pub struct NumberBehaviour {
+    /// Answers this long after the dial; `None`: no answer (reported after 30 s).
+    pub answer: Option<SimDuration>,
+    pub busy: bool,
+    pub fail: bool,
+    /// Hangs up this long after answering.
+    pub talk: Option<SimDuration>,
+}
+
+impl Default for NumberBehaviour {
+    fn default() -> Self {
+        NumberBehaviour {
+            answer: Some(SimDuration::from_secs(3)),
+            busy: false,
+            fail: false,
+            talk: None,
+        }
+    }
+}
+
+/// How long a number that never answers rings before the network reports it.
+const NO_ANSWER_AFTER: SimDuration = SimDuration::from_secs(30);
 
 #[derive(Clone, Debug)]
 struct Caller {
@@ -99,10 +140,13 @@ pub enum Stim {
     Key(CallId, Digit),
     PromptDone(CallId, RequestId),
     Phone(AgentIdx, u32, PhoneEvent),
+    Accept(AgentIdx, TaskId),
     WrapUp(AgentIdx, TaskId, WrapUpReasonIdx),
     End(AgentIdx, TaskId),
     AfterRona(AgentIdx, AfterRona),
     HandsetDown(AgentIdx),
+    DialResult(RequestId, DialOutcome),
+    LegHangUp(LegId),
     /// A scripted step, handled by [`Hooks::script`].
     Script(usize),
 }
@@ -153,6 +197,9 @@ pub struct Driver {
     seq: u64,
     agents: Vec<AgentParty>,
     callers: IdWindow<CallId, Caller>,
+    numbers: BTreeMap<DialNumber, NumberBehaviour>,
+    /// Dialled legs whose party is still on the line.
+    live_legs: BTreeMap<LegId, ()>,
     prompt_len: Vec<SimDuration>,
     steps: u64,
 }
@@ -178,6 +225,8 @@ impl Driver {
             now_queue: VecDeque::new(),
             seq: 0,
             callers: IdWindow::default(),
+            numbers: BTreeMap::new(),
+            live_legs: BTreeMap::new(),
             steps: 0,
         }
     }
@@ -199,6 +248,11 @@ impl Driver {
         }
     }
 
+    /// Sets how a dialled number behaves (others answer after 3 s).
+    pub fn set_number(&mut self, number: DialNumber, b: NumberBehaviour) {
+        self.numbers.insert(number, b);
+    }
+
     /// Sets how long a prompt plays.
     pub fn set_prompt_len(&mut self, prompt: PromptIdx, len: SimDuration) {
         if let Some(p) = self.prompt_len.get_mut(prompt.ix()) {
@@ -206,7 +260,7 @@ impl Driver {
         }
     }
 
-    /// Adds a caller who calls at `at`.
+    /// Adds a caller who calls (or writes) at `at`.
     pub fn add_caller(&mut self, call: CallId, at: SimTime, b: CallerBehaviour) {
         let patience = b.patience;
         self.callers.insert(
@@ -223,6 +277,7 @@ impl Driver {
             self.schedule(at + p, Stim::Patience(call));
         }
     }
+
     /// Schedules a stimulus. One due now runs after everything already due now.
     pub fn schedule(&mut self, at: SimTime, stim: Stim) {
         if at <= self.now {
@@ -315,16 +370,28 @@ impl Driver {
 
     fn apply(&mut self, stim: Stim, hooks: &mut impl Hooks) {
         let e = &self.engine;
+        let working = |agent: AgentIdx, task: TaskId, phase: WorkPhase| {
+            e.agent_work(agent)
+                .iter()
+                .any(|w| w.0 == task && w.2 == phase)
+        };
         let input = match stim {
             Stim::Arrive(call) => {
                 hooks.arrival(self, call);
                 let Some(c) = self.callers.get(&call) else {
                     return;
                 };
-                Input::CallArrived {
-                    call,
-                    from: c.b.from.clone(),
-                    to: c.b.to.clone(),
+                match &c.b.arrival {
+                    Arrival::Call { to } => Input::CallArrived {
+                        call,
+                        from: c.b.from.clone(),
+                        to: to.clone(),
+                    },
+                    Arrival::Digital { ep } => Input::DigitalArrived {
+                        contact: call,
+                        ep: *ep,
+                        from: c.b.from.clone(),
+                    },
                 }
             }
             Stim::Patience(call) => match self.callers.get(&call) {
@@ -356,10 +423,19 @@ impl Driver {
                 }
                 Input::Phone { agent, event }
             }
+            Stim::Accept(agent, task) => {
+                let showing = working(agent, task, WorkPhase::Ringing)
+                    || working(agent, task, WorkPhase::Connecting);
+                if !showing {
+                    return;
+                }
+                Input::Agent {
+                    agent,
+                    action: AgentAction::Accept { task },
+                }
+            }
             Stim::WrapUp(agent, task, reason) => {
-                if e.agent_task(agent) != Some(task)
-                    || e.agent_state(agent) != Some(AgentState::WrapUp)
-                {
+                if !working(agent, task, WorkPhase::WrapUp) {
                     return;
                 }
                 Input::Agent {
@@ -372,8 +448,9 @@ impl Driver {
                 }
             }
             Stim::End(agent, task) => {
-                if e.agent_task(agent) != Some(task)
-                    || e.agent_state(agent) != Some(AgentState::Engaged)
+                // Only the owner ends a call; a consulted agent's part ends with the consult.
+                if !working(agent, task, WorkPhase::Engaged)
+                    || e.task_view(task).is_none_or(|v| v.agent != Some(agent))
                 {
                     return;
                 }
@@ -401,13 +478,20 @@ impl Driver {
                     event: PhoneEvent::HungUp,
                 }
             }
+            Stim::DialResult(request, outcome) => Input::DialResult { request, outcome },
+            Stim::LegHangUp(leg) => {
+                if self.live_legs.remove(&leg).is_none() {
+                    return;
+                }
+                Input::LegHungUp { leg }
+            }
             Stim::Script(i) => {
                 hooks.script(self, i);
                 return;
             }
         };
         if let Input::CustomerHungUp { call } = &input {
-            self.callers.remove(&call.clone());
+            self.callers.remove(call);
         }
         let _ = self.input(input);
     }
@@ -420,7 +504,7 @@ impl Driver {
                 Effect::RingAgent { agent, .. } => {
                     let a = &mut self.agents[agent.ix()];
                     a.ring_gen += 1;
-                    let (ring, b) = (a.ring_gen, a.b.clone());
+                    let (ring, b) = (a.ring_gen, a.b);
                     let ring_at = now + b.ring_delay;
                     if b.fail {
                         self.schedule(ring_at, Stim::Phone(*agent, ring, PhoneEvent::Failed));
@@ -466,14 +550,54 @@ impl Driver {
                         c.prompt = None;
                     }
                 }
-                Effect::HangUp { call } => {
+                Effect::Release {
+                    leg: Leg::Customer(call),
+                } => {
                     self.callers.remove(call);
                 }
-                Effect::ReleaseAgent { agent }
-                    if self.engine.tenant().agents[agent.ix()].handset =>
-                {
+                Effect::Release {
+                    leg: Leg::Agent(agent),
+                } if self.engine.tenant().agents[agent.ix()].handset => {
                     let after = self.agents[agent.ix()].b.hang_up_after;
                     self.schedule(now + after, Stim::HandsetDown(*agent));
+                }
+                Effect::Release {
+                    leg: Leg::External(leg),
+                } => {
+                    self.live_legs.remove(leg);
+                }
+                Effect::Dial {
+                    leg,
+                    number,
+                    request,
+                    ..
+                } => {
+                    let b = self.numbers.get(number).copied().unwrap_or_default();
+                    let (at, outcome) = if b.fail {
+                        (now + SimDuration::from_secs(1), DialOutcome::Failed)
+                    } else if b.busy {
+                        (now + SimDuration::from_secs(1), DialOutcome::Busy)
+                    } else {
+                        match b.answer {
+                            Some(d) => (now + d, DialOutcome::Answered),
+                            None => (now + NO_ANSWER_AFTER, DialOutcome::NoAnswer),
+                        }
+                    };
+                    self.schedule(at, Stim::DialResult(*request, outcome));
+                    if outcome == DialOutcome::Answered {
+                        self.live_legs.insert(*leg, ());
+                        if let Some(talk) = b.talk {
+                            self.schedule(at + talk, Stim::LegHangUp(*leg));
+                        }
+                    }
+                }
+                Effect::Notify {
+                    agent,
+                    notice: Notice::ContactRequest(c),
+                } if c.channel != Channel::Voice => {
+                    if let Some(after) = self.agents[agent.ix()].b.accept {
+                        self.schedule(now + after, Stim::Accept(*agent, c.task));
+                    }
                 }
                 Effect::Notify {
                     agent,
@@ -506,6 +630,14 @@ impl Driver {
                     if let Some(after) = self.agents[agent.ix()].b.end_after {
                         self.schedule(now + after, Stim::End(agent, task));
                     }
+                }
+                if let EventKind::Transferred {
+                    task,
+                    to: Leg::Agent(agent),
+                } = event.kind
+                    && let Some(after) = self.agents[agent.ix()].b.end_after
+                {
+                    self.schedule(now + after, Stim::End(agent, task));
                 }
             }
         }

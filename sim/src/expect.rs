@@ -26,12 +26,21 @@ pub fn parse_when(text: &str) -> Result<When, String> {
 /// What the runner knows when it checks.
 pub struct Seen<'a> {
     pub trace: &'a [String],
-    pub agent_state: &'a dyn Fn(&str) -> Option<(String, bool)>,
+    pub agent: &'a dyn Fn(&str) -> Option<AgentSeen>,
     pub caller: &'a dyn Fn(&str) -> Option<CallerSeen>,
     pub waiting: &'a dyn Fn(&str) -> Option<Vec<String>>,
     pub report: &'a dyn Fn() -> Report,
     /// An entry point's (channel type, queue type).
     pub entry_point: &'a dyn Fn(&str) -> Option<(String, String)>,
+}
+
+/// An agent as seen from outside.
+#[derive(Clone, Debug, Default)]
+pub struct AgentSeen {
+    pub state: String,
+    pub presence: String,
+    pub off_hook: bool,
+    pub tasks: usize,
 }
 
 /// A caller's task as seen from outside.
@@ -41,8 +50,13 @@ pub struct CallerSeen {
     pub position: Option<u32>,
     pub queue: Option<String>,
     pub agent: Option<String>,
+    pub consulted: Option<String>,
     pub held: bool,
     pub recording: bool,
+    pub recording_paused: bool,
+    pub call_state: Option<&'static str>,
+    /// The expected variable's (value, version), if the task has it.
+    pub variable: Option<(String, u32)>,
     pub ewt: Option<switchboard_core::SimDuration>,
 }
 
@@ -50,21 +64,43 @@ pub struct CallerSeen {
 pub fn check(e: &ExpectSpec, seen: &Seen<'_>) -> Vec<String> {
     let mut bad = Vec::new();
     if let Some(agent) = &e.agent {
-        match (seen.agent_state)(agent) {
+        match (seen.agent)(agent) {
             None => bad.push(format!("there is no agent \"{agent}\"")),
-            Some((state, off_hook)) => {
-                if let Some(want) = &e.state {
-                    let matches = state.eq_ignore_ascii_case(want)
-                        || (want.eq_ignore_ascii_case("idle") && state.starts_with("Idle("));
-                    if !matches {
-                        bad.push(format!("agent {agent} state: expected {want}, saw {state}"));
-                    }
-                }
-                if let Some(want) = e.off_hook
-                    && want != off_hook
+            Some(a) => {
+                let same = |want: &str, got: &str| {
+                    got.eq_ignore_ascii_case(want)
+                        || (want.eq_ignore_ascii_case("idle") && got.starts_with("Idle("))
+                };
+                if let Some(want) = &e.state
+                    && !same(want, &a.state)
                 {
                     bad.push(format!(
-                        "agent {agent} off-hook: expected {want}, saw {off_hook}"
+                        "agent {agent} state: expected {want}, saw {}",
+                        a.state
+                    ));
+                }
+                if let Some(want) = &e.presence
+                    && !same(want, &a.presence)
+                {
+                    bad.push(format!(
+                        "agent {agent} presence: expected {want}, saw {}",
+                        a.presence
+                    ));
+                }
+                if let Some(want) = e.off_hook
+                    && want != a.off_hook
+                {
+                    bad.push(format!(
+                        "agent {agent} off-hook: expected {want}, saw {}",
+                        a.off_hook
+                    ));
+                }
+                if let Some(want) = e.tasks
+                    && want != a.tasks
+                {
+                    bad.push(format!(
+                        "agent {agent} tasks: expected {want}, saw {}",
+                        a.tasks
                     ));
                 }
             }
@@ -135,6 +171,47 @@ pub fn check(e: &ExpectSpec, seen: &Seen<'_>) -> Vec<String> {
                         "caller {caller} recording: expected {want}, saw {}",
                         c.recording
                     ));
+                }
+                if let Some(want) = e.recording_paused
+                    && want != c.recording_paused
+                {
+                    bad.push(format!(
+                        "caller {caller} recording paused: expected {want}, saw {}",
+                        c.recording_paused
+                    ));
+                }
+                if let Some(want) = &e.consulted
+                    && c.consulted.as_ref() != Some(want)
+                {
+                    bad.push(format!(
+                        "caller {caller} consulted agent: expected {want}, saw {}",
+                        opt(&c.consulted)
+                    ));
+                }
+                if let Some(want) = &e.call_state
+                    && c.call_state != Some(want.as_str())
+                {
+                    bad.push(format!(
+                        "caller {caller} call state: expected {want}, saw {}",
+                        c.call_state.unwrap_or("none")
+                    ));
+                }
+                if let Some(name) = &e.variable {
+                    match &c.variable {
+                        None => bad.push(format!("caller {caller} has no variable \"{name}\"")),
+                        Some((value, version)) => {
+                            if let Some(want) = &e.value
+                                && want != value
+                            {
+                                bad.push(format!("caller {caller} variable {name}: expected \"{want}\", saw \"{value}\""));
+                            }
+                            if let Some(want) = e.version
+                                && want != *version
+                            {
+                                bad.push(format!("caller {caller} variable {name} version: expected {want}, saw {version}"));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -292,4 +369,18 @@ fn trim_float(v: f64) -> String {
 /// The agent's state name for expectations.
 pub fn state_text(t: &switchboard_core::Tenant, s: switchboard_core::event::AgentState) -> String {
     state_name(t, s)
+}
+
+/// The participants' table's name of a call state, as scenarios write it.
+pub fn call_state_name(s: switchboard_core::matrix::CallState) -> &'static str {
+    use switchboard_core::matrix::CallState::*;
+    match s {
+        Talking => "talking",
+        CustomerHeld => "customer_held",
+        ConsultRequested => "consult_requested",
+        ConsultRequestedCustomerResumed => "consult_requested_customer_resumed",
+        Consulting => "consulting",
+        ConsultingCustomerResumed => "consulting_customer_resumed",
+        Conference => "conference",
+    }
 }

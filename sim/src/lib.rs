@@ -8,6 +8,7 @@ pub mod driver;
 pub mod expect;
 pub mod runner;
 pub mod scenario;
+pub mod steps;
 
 pub use runner::{ScenarioResult, replay, replay_file};
 pub use scenario::{LoadError, Scenario, discover};

@@ -7,19 +7,25 @@ use std::path::Path;
 use std::sync::Arc;
 
 use compact_str::CompactString;
+use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
-use switchboard_core::event::EventKind;
+use switchboard_core::event::{EventKind, Presence};
 use switchboard_core::ids::*;
+use switchboard_core::legs::Leg;
 use switchboard_core::render::{self, CallNames};
 use switchboard_core::stats::{Report, StatsCollector};
 use switchboard_core::{
-    AgentAction, Engine, EngineOptions, Input, Output, PhoneEvent, Refusal, SimDuration, SimTime,
-    Tenant,
+    AgentAction, Engine, EngineOptions, Input, Output, Refusal, SimDuration, SimTime, Tenant,
 };
 
-use crate::driver::{AfterRona, AgentBehaviour, CallerBehaviour, Driver, Hooks, Stim};
+use crate::driver::{
+    AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour, Stim,
+};
 use crate::expect::{self, CallerSeen, Seen, When};
-use crate::scenario::{LoadError, Scenario, Setup, StepSpec};
+use crate::scenario::{LoadError, Scenario, Setup};
+use crate::steps::{self, Action, AgentAct, invalid, parse_keys};
+
+pub use crate::steps::ACTIONS;
 
 /// The outcome of one scenario.
 #[derive(Clone, Debug)]
@@ -55,38 +61,8 @@ impl ScenarioResult {
     }
 }
 
-/// Every `do = "..."` a scripted step accepts.
-pub const ACTIONS: &[&str] = &[
-    "login",
-    "logout",
-    "available",
-    "idle",
-    "accept",
-    "hold",
-    "resume",
-    "end",
-    "wrap_up",
-    "pick_up",
-    "put_down",
-    "phone_ringing",
-    "phone_fail",
-    "hang_up",
-    "press",
-    "reconfigure",
-];
-
 /// Default instant of 00:00:00: Monday 2026-01-05 09:00 UTC.
 pub const DEFAULT_START: &str = "2026-01-05T09:00:00Z";
-
-/// What a scripted step does, resolved against the tenant.
-#[derive(Clone, Debug)]
-enum Action {
-    Agent(AgentIdx, AgentAction, Option<String>),
-    Phone(AgentIdx, PhoneEvent),
-    HangUp(String),
-    Press(String, Vec<Digit>),
-    Reconfigure(String),
-}
 
 /// Where a scripted action comes from.
 #[derive(Copy, Clone, Debug)]
@@ -108,13 +84,15 @@ struct Run<'a> {
     call_names: BTreeMap<CallId, String>,
     caller_calls: BTreeMap<String, CallId>,
     call_tasks: BTreeMap<CallId, TaskId>,
+    /// The last leg dialled for each number.
+    number_legs: BTreeMap<DialNumber, LegId>,
     trace: Vec<String>,
     stats: StatsCollector,
     failures: Vec<String>,
     checkpoints: Vec<Checkpoint>,
     next_checkpoint: usize,
     last_event: SimTime,
-    open_offers: BTreeSet<TaskId>,
+    open_offers: BTreeSet<(TaskId, AgentIdx)>,
     live_tasks: BTreeSet<TaskId>,
     stopped: bool,
     actions: Vec<(Origin, Action)>,
@@ -140,10 +118,19 @@ fn parse_start(text: &str) -> Result<i64, String> {
         })
 }
 
-fn invalid(s: &Scenario, message: String) -> LoadError {
-    LoadError::Invalid {
-        path: s.path.display().to_string(),
-        message,
+/// Parses a delay or "never".
+fn delay_or_never(
+    s: &Scenario,
+    what: &str,
+    text: Option<&str>,
+    default: SimDuration,
+) -> Result<Option<SimDuration>, LoadError> {
+    match text {
+        None => Ok(Some(default)),
+        Some("never") => Ok(None),
+        Some(t) => SimDuration::parse(t)
+            .map(Some)
+            .map_err(|e| invalid(s, format!("{what}: {e} (or \"never\")"))),
     }
 }
 
@@ -153,14 +140,18 @@ fn agent_behaviour(s: &Scenario, t: &Tenant, id: &str) -> Result<AgentBehaviour,
     if let Some(d) = spec.ring_delay {
         b.ring_delay = d;
     }
-    b.answer = match spec.answer.as_deref() {
-        None => Some(SimDuration::from_secs(2)),
-        Some("never") => None,
-        Some(text) => Some(
-            SimDuration::parse(text)
-                .map_err(|e| invalid(s, format!("agents.{id}.answer: {e} (or \"never\")")))?,
-        ),
-    };
+    b.answer = delay_or_never(
+        s,
+        &format!("agents.{id}.answer"),
+        spec.answer.as_deref(),
+        SimDuration::from_secs(2),
+    )?;
+    b.accept = delay_or_never(
+        s,
+        &format!("agents.{id}.accept"),
+        spec.accept.as_deref(),
+        SimDuration::from_secs(2),
+    )?;
     b.fail = spec.fail;
     b.end_after = spec.end_after;
     if let Some(reason) = &spec.wrap_up {
@@ -208,128 +199,6 @@ fn agent_behaviour(s: &Scenario, t: &Tenant, id: &str) -> Result<AgentBehaviour,
     Ok(b)
 }
 
-fn parse_keys(s: &Scenario, what: &str, keys: &str) -> Result<Vec<Digit>, LoadError> {
-    keys.chars()
-        .map(|c| {
-            Digit::from_char(c).ok_or_else(|| {
-                invalid(
-                    s,
-                    format!("{what}: '{c}' is not a key of the phone (0-9, *, #)"),
-                )
-            })
-        })
-        .collect()
-}
-
-fn resolve_step(s: &Scenario, t: &Tenant, n: usize, step: &StepSpec) -> Result<Action, LoadError> {
-    let at = format!("step #{} (at {})", n + 1, step.at);
-    let agent = match &step.agent {
-        Some(id) => Some(t.agent_by_id(id).ok_or_else(|| {
-            invalid(
-                s,
-                format!("{at}: there is no agent \"{id}\" in the configuration"),
-            )
-        })?),
-        None => None,
-    };
-    if let Some(c) = &step.caller
-        && !s.file.callers.contains_key(c)
-    {
-        return Err(invalid(
-            s,
-            format!("{at}: there is no caller \"{c}\" under [callers]"),
-        ));
-    }
-    let need_agent = || {
-        agent.ok_or_else(|| {
-            invalid(
-                s,
-                format!("{at}: do = \"{}\" needs agent = \"...\"", step.action),
-            )
-        })
-    };
-    let reason_idle = |name: &Option<String>| -> Result<Option<IdleReasonIdx>, LoadError> {
-        match name {
-            None => Ok(None),
-            Some(r) => t
-                .idle_reason_by_name(r)
-                .map(Some)
-                .ok_or_else(|| invalid(s, format!("{at}: \"{r}\" is not an idle reason"))),
-        }
-    };
-    let task_action = |f: fn(TaskId) -> AgentAction| -> Result<Action, LoadError> {
-        Ok(Action::Agent(
-            need_agent()?,
-            f(TaskId(0)),
-            step.caller.clone(),
-        ))
-    };
-    Ok(match step.action.as_str() {
-        "login" => Action::Agent(need_agent()?, AgentAction::Login, None),
-        "logout" => Action::Agent(need_agent()?, AgentAction::Logout, None),
-        "available" => Action::Agent(need_agent()?, AgentAction::SetAvailable, None),
-        "idle" => {
-            let reason = reason_idle(&step.reason)?
-                .ok_or_else(|| invalid(s, format!("{at}: do = \"idle\" needs reason = \"...\"")))?;
-            Action::Agent(need_agent()?, AgentAction::SetIdle { reason }, None)
-        }
-        "accept" => task_action(|task| AgentAction::Accept { task })?,
-        "hold" => task_action(|task| AgentAction::Hold { task })?,
-        "resume" => task_action(|task| AgentAction::Resume { task })?,
-        "end" => task_action(|task| AgentAction::End { task })?,
-        "wrap_up" => {
-            let name = step.reason.as_ref().ok_or_else(|| {
-                invalid(s, format!("{at}: do = \"wrap_up\" needs reason = \"...\""))
-            })?;
-            let reason = t
-                .wrap_up_reason_by_name(name)
-                .ok_or_else(|| invalid(s, format!("{at}: \"{name}\" is not a wrap-up reason")))?;
-            let idle = reason_idle(&step.idle)?;
-            Action::Agent(
-                need_agent()?,
-                AgentAction::WrapUp {
-                    task: TaskId(0),
-                    reason,
-                    idle,
-                },
-                step.caller.clone(),
-            )
-        }
-        "pick_up" => Action::Phone(need_agent()?, PhoneEvent::Answered),
-        "put_down" => Action::Phone(need_agent()?, PhoneEvent::HungUp),
-        "phone_ringing" => Action::Phone(need_agent()?, PhoneEvent::Ringing),
-        "phone_fail" => Action::Phone(need_agent()?, PhoneEvent::Failed),
-        "hang_up" => {
-            Action::HangUp(step.caller.clone().ok_or_else(|| {
-                invalid(s, format!("{at}: do = \"hang_up\" needs caller = \"...\""))
-            })?)
-        }
-        "press" => {
-            let caller = step.caller.clone().ok_or_else(|| {
-                invalid(s, format!("{at}: do = \"press\" needs caller = \"...\""))
-            })?;
-            let keys = step
-                .keys
-                .as_deref()
-                .ok_or_else(|| invalid(s, format!("{at}: do = \"press\" needs keys = \"...\"")))?;
-            Action::Press(caller, parse_keys(s, &at, keys)?)
-        }
-        "reconfigure" => Action::Reconfigure(
-            s.reconfigure_text(step)
-                .map_err(|e| invalid(s, format!("{at}: {e}")))?,
-        ),
-        other => {
-            return Err(invalid(
-                s,
-                format!(
-                    "{at}: unknown action \"{other}\"; use one of {} (docs/scenarios.md)",
-                    ACTIONS.join(", ")
-                ),
-            ));
-        }
-    })
-}
-
 /// Checks the names an expectation uses before the run, so a typo is a load error.
 fn validate_expect(
     s: &Scenario,
@@ -339,21 +208,16 @@ fn validate_expect(
 ) -> Result<When, LoadError> {
     let at = format!("expect #{}", n + 1);
     let when = expect::parse_when(&e.at).map_err(|m| invalid(s, format!("{at}: at = {m}")))?;
-    if let Some(a) = &e.agent
-        && t.agent_by_id(a).is_none()
+    for a in [&e.agent, &e.with_agent, &e.consulted]
+        .into_iter()
+        .flatten()
     {
-        return Err(invalid(
-            s,
-            format!("{at}: there is no agent \"{a}\" in the configuration"),
-        ));
-    }
-    if let Some(a) = &e.with_agent
-        && t.agent_by_id(a).is_none()
-    {
-        return Err(invalid(
-            s,
-            format!("{at}: there is no agent \"{a}\" in the configuration"),
-        ));
+        if t.agent_by_id(a).is_none() {
+            return Err(invalid(
+                s,
+                format!("{at}: there is no agent \"{a}\" in the configuration"),
+            ));
+        }
     }
     if let Some(c) = &e.caller
         && !s.file.callers.contains_key(c)
@@ -371,14 +235,26 @@ fn validate_expect(
             format!("{at}: there is no queue \"{q}\" in the configuration"),
         ));
     }
+    if (e.value.is_some() || e.version.is_some()) && e.variable.is_none() {
+        return Err(invalid(
+            s,
+            format!("{at}: value and version belong with variable = \"...\""),
+        ));
+    }
     let checks = [
         e.state.is_some(),
+        e.presence.is_some(),
+        e.tasks.is_some(),
         e.off_hook.is_some(),
         e.stage.is_some(),
         e.position.is_some(),
         e.with_agent.is_some(),
+        e.consulted.is_some(),
         e.held.is_some(),
         e.recording.is_some(),
+        e.recording_paused.is_some(),
+        e.call_state.is_some(),
+        e.variable.is_some(),
         e.waiting.is_some(),
         e.trace.is_some(),
         e.no_trace.is_some(),
@@ -394,6 +270,12 @@ fn validate_expect(
         ));
     }
     Ok(when)
+}
+
+/// Loads and replays a scenario file.
+pub fn replay_file(path: &Path) -> Result<ScenarioResult, LoadError> {
+    let scenario = Scenario::load(path)?;
+    replay(&scenario)
 }
 
 /// The result of a scenario whose configuration is rejected: each expected piece of
@@ -423,21 +305,25 @@ fn rejected(s: &Scenario, lines: &[String], expected: &[String]) -> ScenarioResu
         lines.len()
     )];
     trace.extend(lines.iter().cloned());
+    result(s, failures, trace, Report::default(), SimTime::ZERO)
+}
+
+fn result(
+    s: &Scenario,
+    failures: Vec<String>,
+    trace: Vec<String>,
+    report: Report,
+    end: SimTime,
+) -> ScenarioResult {
     ScenarioResult {
         path: s.path.display().to_string(),
         title: s.file.title.clone(),
         rules: s.file.rules.clone(),
         failures,
         trace,
-        report: Report::default(),
-        end: SimTime::ZERO,
+        report,
+        end,
     }
-}
-
-/// Loads and replays a scenario file.
-pub fn replay_file(path: &Path) -> Result<ScenarioResult, LoadError> {
-    let scenario = Scenario::load(path)?;
-    replay(&scenario)
 }
 
 /// Replays a loaded scenario.
@@ -446,18 +332,17 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         (Setup::Rejected(lines), Some(expected)) => return Ok(rejected(s, lines, expected)),
         (Setup::Rejected(lines), None) => return Err(LoadError::Config(lines.join("\n"))),
         (Setup::Ready(_), Some(_)) => {
-            return Ok(ScenarioResult {
-                path: s.path.display().to_string(),
-                title: s.file.title.clone(),
-                rules: s.file.rules.clone(),
-                failures: vec![format!(
-                    "{}: config_errors expects the configuration to be rejected, but it is valid",
-                    s.path.display()
-                )],
-                trace: Vec::new(),
-                report: Report::default(),
-                end: SimTime::ZERO,
-            });
+            let why = format!(
+                "{}: config_errors expects the configuration to be rejected, but it is valid",
+                s.path.display()
+            );
+            return Ok(result(
+                s,
+                vec![why],
+                Vec::new(),
+                Report::default(),
+                SimTime::ZERO,
+            ));
         }
         (Setup::Ready(t), None) => Arc::new((**t).clone()),
     };
@@ -480,6 +365,25 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         })?;
         driver.set_prompt_len(p, *len);
     }
+    for (text, spec) in &s.file.numbers {
+        let number =
+            DialNumber::parse(text).map_err(|e| invalid(s, format!("numbers.\"{text}\": {e}")))?;
+        let answer = delay_or_never(
+            s,
+            &format!("numbers.\"{text}\".answer"),
+            spec.answer.as_deref(),
+            SimDuration::from_secs(3),
+        )?;
+        driver.set_number(
+            number,
+            NumberBehaviour {
+                answer,
+                busy: spec.busy,
+                fail: spec.fail,
+                talk: spec.talk,
+            },
+        );
+    }
     let mut script: Vec<(SimTime, usize)> = Vec::new();
     let mut actions = Vec::new();
     for id in s.file.agents.keys() {
@@ -492,7 +396,14 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         driver.set_agent(a, agent_behaviour(s, &tenant, id)?);
         if let Some(at) = s.file.agents[id].login {
             script.push((SimTime::ZERO + at, actions.len()));
-            actions.push((Origin::Login, Action::Agent(a, AgentAction::Login, None)));
+            actions.push((
+                Origin::Login,
+                Action::Agent {
+                    agent: a,
+                    act: AgentAct::Plain(AgentAction::Login),
+                    caller: None,
+                },
+            ));
         }
     }
     let mut call_names = BTreeMap::new();
@@ -502,26 +413,44 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         let keys = c
             .keys
             .iter()
-            .map(|k| {
-                let mut ch = k.chars();
-                match (ch.next().and_then(Digit::from_char), ch.next()) {
-                    (Some(d), None) => Ok(d),
-                    _ => Err(invalid(
-                        s,
-                        format!("callers.{name}.keys: \"{k}\" is not one key of the phone"),
-                    )),
-                }
-            })
+            .map(|k| parse_keys(s, &format!("callers.{name}.keys"), k))
             .collect::<Result<Vec<_>, _>>()?;
+        if keys.iter().any(|k: &Vec<Digit>| k.len() != 1) {
+            return Err(invalid(
+                s,
+                format!("callers.{name}.keys: each entry is one key, such as \"1\""),
+            ));
+        }
+        let arrival = match (&c.to, &c.entry_point) {
+            (Some(to), None) => Arrival::Call {
+                to: CompactString::from(to.as_str()),
+            },
+            (None, Some(ep)) => Arrival::Digital {
+                ep: tenant.entry_point_by_name(ep).ok_or_else(|| {
+                    invalid(
+                        s,
+                        format!("callers.{name}.entry_point: there is no entry point \"{ep}\""),
+                    )
+                })?,
+            },
+            _ => {
+                return Err(invalid(
+                    s,
+                    format!(
+                        "callers.{name}: give to = \"<number>\" for a call or entry_point = \"<name>\" for a digital contact"
+                    ),
+                ));
+            }
+        };
         driver.add_caller(
             call,
             SimTime::ZERO + c.at,
             CallerBehaviour {
                 from: CompactString::from(c.from.as_str()),
-                to: CompactString::from(c.to.as_str()),
+                arrival,
                 patience: c.patience,
                 talk: c.talk,
-                keys,
+                keys: keys.into_iter().flatten().collect(),
                 key_delay: c.key_delay.unwrap_or(SimDuration::from_secs(1)),
             },
         );
@@ -529,7 +458,7 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         caller_calls.insert(name.clone(), call);
     }
     for (n, step) in s.file.steps.iter().enumerate() {
-        let action = resolve_step(s, &tenant, n, step)?;
+        let action = steps::resolve(s, &tenant, n, step)?;
         script.push((SimTime::ZERO + step.at, actions.len()));
         actions.push((Origin::Step(n), action));
     }
@@ -551,6 +480,7 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         call_names,
         caller_calls,
         call_tasks: BTreeMap::new(),
+        number_legs: BTreeMap::new(),
         trace: Vec::new(),
         stats: StatsCollector::new(),
         failures: Vec::new(),
@@ -569,14 +499,12 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         while run.next_checkpoint < run.checkpoints.len() {
             let i = run.next_checkpoint;
             run.next_checkpoint += 1;
-            let c = &run.checkpoints[i];
-            let (when, index) = (c.when, c.index);
+            let (when, index) = (run.checkpoints[i].when, run.checkpoints[i].index);
             if let When::At(t) = when
                 && end.is_some_and(|e| t > e)
             {
-                run.failures.push(format!(
-                    "{}: expect #{} is at {t}, after the scenario's end",
-                    s.path.display(),
+                run.fail(format!(
+                    "expect #{} is at {t}, after the scenario's end",
                     index + 1
                 ));
                 continue;
@@ -584,23 +512,26 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
             run.check_expectation(&driver, index, when);
         }
         if end.is_none() && !run.open_offers.is_empty() {
-            run.failures.push(format!(
-                "{}: invariant \"every offer ends\" broken at the end: offers of {:?} never ended",
-                s.path.display(),
-                run.open_offers
+            let offers: Vec<String> = run
+                .open_offers
+                .iter()
+                .map(|(t, a)| format!("{t} to agent {}", a.0))
+                .collect();
+            run.fail(format!(
+                "invariant \"every offer ends\" broken at the end: offers never ended: {}",
+                offers.join(", ")
             ));
         }
     }
     let report = run.stats.report(finished);
-    Ok(ScenarioResult {
-        path: s.path.display().to_string(),
-        title: s.file.title.clone(),
-        rules: s.file.rules.clone(),
-        failures: run.failures,
-        trace: run.trace,
-        report,
-        end: finished,
-    })
+    Ok(result(s, run.failures, run.trace, report, finished))
+}
+
+fn presence_text(t: &Tenant, p: Presence) -> String {
+    match p {
+        Presence::Idle(r) => format!("Idle({})", t.idle_reasons.get(r.ix()).map_or("?", |x| x)),
+        other => other.name().to_string(),
+    }
 }
 
 impl Run<'_> {
@@ -615,10 +546,12 @@ impl Run<'_> {
         let tenant = engine.tenant().clone();
         let agent_state = |id: &str| {
             let a = tenant.agent_by_id(id)?;
-            Some((
-                expect::state_text(&tenant, engine.agent_state(a)?),
-                engine.agent_off_hook(a)?,
-            ))
+            Some(expect::AgentSeen {
+                state: expect::state_text(&tenant, engine.agent_state(a)?),
+                presence: presence_text(&tenant, engine.agent_presence(a)?),
+                off_hook: engine.agent_off_hook(a)?,
+                tasks: engine.agent_work(a).len(),
+            })
         };
         let caller = |name: &str| -> Option<CallerSeen> {
             let call = *self.caller_calls.get(name)?;
@@ -634,14 +567,22 @@ impl Run<'_> {
                     ..Default::default()
                 });
             };
+            let variable = e.variable.as_ref().and_then(|name| {
+                let var = engine.variable_by_name(*task, name)?;
+                engine.variable(*task, var)
+            });
             Some(CallerSeen {
                 stage: v.stage.to_string(),
                 position: v.position,
                 queue: v.queue.map(|q| tenant.queues[q.ix()].name.clone()),
                 agent: v.agent.map(|a| tenant.agents[a.ix()].id.clone()),
+                consulted: v.consulted.map(|a| tenant.agents[a.ix()].id.clone()),
                 held: v.held,
                 recording: v.recording,
+                recording_paused: v.recording_paused,
+                call_state: v.call_state.map(expect::call_state_name),
                 ewt: v.ewt,
+                variable,
             })
         };
         let task_callers: BTreeMap<TaskId, String> = self
@@ -677,7 +618,7 @@ impl Run<'_> {
         let seen = Seen {
             entry_point: &entry_point,
             trace: &self.trace,
-            agent_state: &agent_state,
+            agent: &agent_state,
             caller: &caller,
             waiting: &waiting,
             report: &report,
@@ -692,6 +633,8 @@ impl Run<'_> {
         }
     }
 
+    /// The task an agent's step acts on: the named caller's, or the agent's own
+    /// voice task, or else its first task.
     fn task_for(&self, driver: &Driver, agent: AgentIdx, caller: &Option<String>) -> TaskId {
         match caller {
             Some(name) => self
@@ -700,7 +643,11 @@ impl Run<'_> {
                 .and_then(|c| self.call_tasks.get(c))
                 .copied()
                 .unwrap_or(TaskId(0)),
-            None => driver.engine.agent_task(agent).unwrap_or(TaskId(0)),
+            None => driver
+                .engine
+                .agent_task(agent)
+                .or_else(|| driver.engine.agent_work(agent).first().map(|w| w.0))
+                .unwrap_or(TaskId(0)),
         }
     }
 
@@ -732,6 +679,54 @@ impl Run<'_> {
             (Some(_), Err(_)) => {}
         }
     }
+
+    /// The agent action a step asks for, on its task.
+    fn agent_action(
+        &self,
+        driver: &Driver,
+        agent: AgentIdx,
+        act: AgentAct,
+        caller: &Option<String>,
+    ) -> AgentAction {
+        let task = self.task_for(driver, agent, caller);
+        let var = |name: &str| {
+            driver
+                .engine
+                .variable_by_name(task, name)
+                .unwrap_or(VarIdx(u32::MAX))
+        };
+        match act {
+            AgentAct::Plain(a) => a,
+            AgentAct::OnTask(f) => f(task),
+            AgentAct::Consult(target) => AgentAction::Consult { task, target },
+            AgentAct::Transfer(target) => AgentAction::Transfer { task, target },
+            AgentAct::WrapUp { reason, idle } => AgentAction::WrapUp { task, reason, idle },
+            AgentAct::Save {
+                variable,
+                value,
+                version,
+            } => {
+                let var = var(&variable);
+                let version = version
+                    .or_else(|| driver.engine.variable(task, var).map(|v| v.1))
+                    .unwrap_or(0);
+                AgentAction::SaveVariable {
+                    task,
+                    var,
+                    value,
+                    version,
+                }
+            }
+            AgentAct::Revert { variable } => AgentAction::RevertVariable {
+                task,
+                var: var(&variable),
+            },
+            AgentAct::Reveal { variable } => AgentAction::RevealVariable {
+                task,
+                var: var(&variable),
+            },
+        }
+    }
 }
 
 impl Hooks for Run<'_> {
@@ -756,17 +751,23 @@ impl Hooks for Run<'_> {
         }
         self.last_event = e.at;
         let broken = match &e.kind {
-            EventKind::TaskCreated { task, call, .. } => {
-                self.call_tasks.insert(*call, *task);
+            EventKind::TaskCreated { task, customer, .. } => {
+                if let Leg::Customer(call) = customer {
+                    self.call_tasks.insert(*call, *task);
+                }
                 (!self.live_tasks.insert(*task))
                     .then(|| format!("invariant \"no task duplicated\" broken: {task} created twice"))
             }
+            EventKind::Dialing { leg, number, .. } => {
+                self.number_legs.insert(number.clone(), *leg);
+                None
+            }
             EventKind::TaskClosed { task, .. } => (!self.live_tasks.remove(task))
                 .then(|| format!("invariant \"no task lost\" broken: {task} closed but was not live")),
-            EventKind::OfferConnecting { task, .. } => (!self.open_offers.insert(*task)).then(|| {
-                format!("invariant \"every offer ends\" broken: {task} offered again before its offer ended")
+            EventKind::OfferConnecting { task, agent } => (!self.open_offers.insert((*task, *agent))).then(|| {
+                format!("invariant \"every offer ends\" broken: {task} offered to agent {} again before its offer ended", agent.0)
             }),
-            EventKind::OfferEnded { task, .. } => (!self.open_offers.remove(task))
+            EventKind::OfferEnded { task, agent, .. } => (!self.open_offers.remove(&(*task, *agent)))
                 .then(|| format!("invariant \"every offer ends\" broken: an offer of {task} ended twice")),
             kind => kind.task().filter(|t| !self.live_tasks.contains(t)).map(|task| {
                 format!("invariant \"no task lost\" broken: an event about {task}, which is not live")
@@ -781,23 +782,24 @@ impl Hooks for Run<'_> {
     fn script(&mut self, driver: &mut Driver, index: usize) {
         let (origin, action) = self.actions[index].clone();
         let result = match action {
-            Action::Agent(agent, mut act, caller) => {
-                let task = self.task_for(driver, agent, &caller);
-                match &mut act {
-                    AgentAction::Accept { task: t }
-                    | AgentAction::Hold { task: t }
-                    | AgentAction::Resume { task: t }
-                    | AgentAction::End { task: t }
-                    | AgentAction::WrapUp { task: t, .. } => *t = task,
-                    _ => {}
-                }
-                driver.input(Input::Agent { agent, action: act })
+            Action::Agent { agent, act, caller } => {
+                let action = self.agent_action(driver, agent, act, &caller);
+                driver.input(Input::Agent { agent, action })
             }
             Action::Phone(agent, event) => driver.input(Input::Phone { agent, event }),
             Action::HangUp(caller) => {
                 let call = self.caller_calls[&caller];
                 driver.input(Input::CustomerHungUp { call })
             }
+            Action::NumberHangUp(number) => match self.number_legs.get(&number) {
+                Some(&leg) => driver.input(Input::LegHungUp { leg }),
+                None => {
+                    self.fail(format!(
+                        "the number {number} hangs up, but it was never dialled"
+                    ));
+                    Ok(())
+                }
+            },
             Action::Press(caller, keys) => {
                 let call = self.caller_calls[&caller];
                 let mut r = Ok(());

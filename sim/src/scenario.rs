@@ -37,6 +37,9 @@ pub struct ScenarioFile {
     pub agents: BTreeMap<String, AgentSpec>,
     #[serde(default)]
     pub callers: BTreeMap<String, CallerSpec>,
+    /// How numbers the engine dials behave (consulted experts, outdialled customers).
+    #[serde(default)]
+    pub numbers: BTreeMap<String, NumberSpec>,
     #[serde(default, rename = "step")]
     pub steps: Vec<StepSpec>,
     #[serde(default, rename = "expect")]
@@ -63,6 +66,8 @@ pub struct AgentSpec {
     pub ring_delay: Option<SimDuration>,
     /// Answer this long after the phone starts ringing; "never" lets it ring (default 2s).
     pub answer: Option<String>,
+    /// Accept a digital request this long after it shows; "never" to leave it (default 2s).
+    pub accept: Option<String>,
     /// The phone fails when it is rung.
     #[serde(default)]
     pub fail: bool,
@@ -89,8 +94,10 @@ pub struct CallerSpec {
     /// The caller's number (ANI).
     #[serde(default = "default_from")]
     pub from: String,
-    /// The number dialled (DNIS): a support number.
-    pub to: String,
+    /// The number dialled (DNIS): a support number. For a call.
+    pub to: Option<String>,
+    /// The chat, email or social entry point written to. For a digital contact.
+    pub entry_point: Option<String>,
     /// Hang up this long after the call arrives if not answered yet.
     pub patience: Option<SimDuration>,
     /// Hang up this long after being answered (default: never; the agent ends).
@@ -104,6 +111,22 @@ pub struct CallerSpec {
 
 fn default_from() -> String {
     "+15550000000".to_string()
+}
+
+/// How a number the engine dials behaves.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberSpec {
+    /// Answers this long after being dialled, or "never" (reported as no answer after 30 s; default 3s).
+    pub answer: Option<String>,
+    /// Is busy.
+    #[serde(default)]
+    pub busy: bool,
+    /// The call fails.
+    #[serde(default)]
+    pub fail: bool,
+    /// Hangs up this long after answering.
+    pub talk: Option<SimDuration>,
 }
 
 /// A scripted action at a time.
@@ -124,6 +147,24 @@ pub struct StepSpec {
     pub idle: Option<String>,
     /// Keys for `press`.
     pub keys: Option<String>,
+    /// A consult or transfer target: an agent...
+    pub to_agent: Option<String>,
+    /// ...a queue...
+    pub to_queue: Option<String>,
+    /// ...an entry point...
+    pub to_entry_point: Option<String>,
+    /// ...or a dial number as typed.
+    pub to_number: Option<String>,
+    /// The number of an `outdial`, or of a dialled party that hangs up.
+    pub number: Option<String>,
+    /// The outbound entry point of an `outdial`.
+    pub entry_point: Option<String>,
+    /// A variable of the task's flow, for `save`, `revert` and `reveal`.
+    pub variable: Option<String>,
+    /// The value to `save`.
+    pub value: Option<String>,
+    /// The version the agent edited (default: the current one).
+    pub version: Option<u32>,
     /// For `reconfigure`: a configuration file (relative to the scenario)...
     pub config: Option<String>,
     /// ...and/or a patch merged over the scenario's configuration.
@@ -145,6 +186,10 @@ pub struct ExpectSpec {
     pub state: Option<String>,
     /// Whether the agent's handset is off-hook.
     pub off_hook: Option<bool>,
+    /// The agent's presence: LoggedOut, Available, Idle(Reason), RONA.
+    pub presence: Option<String>,
+    /// How many tasks the agent holds (offered, engaged or in wrap-up).
+    pub tasks: Option<usize>,
     /// Caller's task stage: flow, queued, offered, connected, wrap_up, closed.
     pub stage: Option<String>,
     /// Caller's position in its queue.
@@ -153,6 +198,18 @@ pub struct ExpectSpec {
     pub with_agent: Option<String>,
     pub held: Option<bool>,
     pub recording: Option<bool>,
+    /// The recording is paused.
+    pub recording_paused: Option<bool>,
+    /// The call's state in the participants' table (docs/participants.md).
+    pub call_state: Option<String>,
+    /// The agent consulted on the caller's task (agent 2).
+    pub consulted: Option<String>,
+    /// A variable of the caller's task...
+    pub variable: Option<String>,
+    /// ...holds this value (secure ones read as ********)...
+    pub value: Option<String>,
+    /// ...at this version.
+    pub version: Option<u32>,
     /// The callers waiting in `queue`, in order.
     pub waiting: Option<Vec<String>>,
     /// A trace line up to `at` contains this text.

@@ -190,6 +190,14 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
     let flow_ix = index_of(&raw.flows, FlowIdx);
 
     let wrap_up = wrap_up_policy(cx, &raw.wrap_up);
+    if let Some(d) = raw.recording.privacy_shield {
+        cx.duration(
+            &root.key("recording").key("privacy_shield"),
+            d,
+            SimDuration::from_secs(1),
+            SimDuration::from_secs(3600),
+        );
+    }
     let idle_reasons = reason_list(
         cx,
         &root.key("idle").key("reasons"),
@@ -427,6 +435,24 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
             tenant_tz: timezone,
         };
         let ep = entry_point(cx, &path, ename, e, &refs);
+        if ep.channel != ChannelKind::Telephony
+            && let Some(f) = ep.flow
+            && let Some(flow) = flows.get(f.ix())
+            && let Some(i) = flow
+                .steps
+                .iter()
+                .position(|s| matches!(s, Step::Play { .. } | Step::Menu { .. }))
+        {
+            cx.err(
+                &path.key("flow"),
+                format!(
+                    "flow \"{}\" plays prompts (step \"{}\"), which only calls hear; a {} entry point needs a flow without play and menu steps",
+                    flow.name,
+                    flow.step_names[i],
+                    crate::legs::Channel::of(ep.channel)
+                ),
+            );
+        }
         for (i, n) in ep.support_numbers.iter().enumerate() {
             if let Some(other) = numbers.insert(n.clone(), EpIdx(ei as u32))
                 && other.ix() != ei
@@ -452,6 +478,7 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
         timezone,
         concurrent_call_limit: limit as u32,
         noise_removal: raw.tenant.noise_removal,
+        privacy_shield: raw.recording.privacy_shield,
         wrap_up,
         idle_reasons,
         profiles,
@@ -756,6 +783,13 @@ fn flow(cx: &mut Cx<'_>, path: &Path, name: &str, f: &RawFlow, refs: &Refs<'_>) 
         })
         .collect::<Vec<_>>();
 
+    let shown = variables.iter().filter(|v| v.popover.is_some()).count();
+    if (1..3).contains(&shown) {
+        cx.err(
+            &path.key("variables"),
+            format!("the Contact Request shows 3 to 6 variables (AGT-09); flow \"{name}\" marks {shown} for the popover"),
+        );
+    }
     let start = cx.lookup(
         &path.key("start"),
         &step_ix,

@@ -79,6 +79,8 @@ pub struct Tenant {
     pub timezone: Tz,
     pub concurrent_call_limit: u32,
     pub noise_removal: bool,
+    /// A recording pause lasts this long, then resumes by itself (REC-03); absent: until resumed.
+    pub privacy_shield: Option<SimDuration>,
     pub wrap_up: WrapUpPolicy,
     pub idle_reasons: Vec<String>,
     pub profiles: Vec<Profile>,

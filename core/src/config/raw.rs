@@ -27,6 +27,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub queues: BTreeMap<String, RawQueue>,
     #[serde(default)]
+    pub recording: RawRecording,
+    #[serde(default)]
     pub business_hours: BTreeMap<String, RawHours>,
     #[serde(default)]
     pub prompts: BTreeMap<String, RawPrompt>,
@@ -57,6 +59,13 @@ pub struct RawWrapUp {
     pub reasons: Vec<String>,
     pub auto_after: Option<SimDuration>,
     pub default_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecording {
+    /// With a privacy shield, a pause lasts this long and the recording resumes by itself (REC-03).
+    pub privacy_shield: Option<SimDuration>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -1,16 +1,23 @@
-//! Agents: presence (LoggedOut, Available, Idle, RONA), the voice work they hold
-//! (Connecting, Ringing, Engaged, WrapUp), their phone's hook state, and their
-//! membership of the queues' ready sets (AGT-01, AGT-02, AGT-05, AGT-06, AGT-14).
+//! Agents: presence (LoggedOut, Available, Idle, RONA), the work they hold on
+//! tasks (Connecting, Ringing, Engaged, WrapUp; as owner or as consulted agent),
+//! their phone's hook state, and their place in the queues' ready sets, per
+//! channel (AGT-01, AGT-02, AGT-05, AGT-06, AGT-14).
 //!
-//! An agent's visible state is derived ([`AgentRt::view`]); every change of it is
-//! logged with its reason by [`Engine::agent_changed`], which also keeps the ready
-//! sets right: an agent is *ready* (offered new voice tasks) exactly when Available,
-//! without voice work, with a voice-capable profile and, for a handset, on-hook.
+//! An agent is *ready* for a channel (offered new tasks of it) exactly when
+//! Available and under its multimedia profile's cap for that channel; for voice,
+//! also with no voice work and, for a handset, on-hook. Every presence change is
+//! logged by [`Engine::set_presence`], every work change by [`Engine::set_work`];
+//! both keep the ready sets and the queues' staffed counts right.
 
 use crate::config::RoutingStrategy;
-use crate::event::{AgentState, EventKind, Ignored, OfferOutcome, StateReason};
+use crate::event::{
+    AgentState, EventKind, Ignored, OfferOutcome, Presence, Role, StateReason, WorkPhase,
+};
 use crate::ids::*;
 use crate::input::PhoneEvent;
+use crate::legs::Channel;
+use crate::matrix::Controls;
+use crate::output::{Notice, RequestKind, RequestStack};
 use crate::refusal::Refusal;
 use crate::time::SimTime;
 
@@ -18,154 +25,168 @@ use super::Engine;
 use super::tasks::EndKind;
 use super::timers::TimerKey;
 
-/// The state an agent chose (or RONA, which only the agent can leave).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
-pub(crate) enum Presence {
-    #[default]
-    LoggedOut,
-    Available,
-    Idle(IdleReasonIdx),
-    Rona,
-}
-
-/// Where an agent's voice task is.
+/// An agent's part in one task.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Connecting,
-    Ringing,
-    Engaged,
-    WrapUp,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) struct VoiceWork {
+pub(crate) struct Work {
     pub task: TaskId,
-    pub phase: Phase,
+    pub channel: Channel,
+    pub role: Role,
+    pub phase: WorkPhase,
+    /// What the request is while it is offered.
+    pub request: RequestKind,
+    /// The RONA timer of an offer, or the automatic wrap-up timer.
+    pub timer: Option<TimerKey>,
+    /// When the request was made (stack order, AGT-08).
+    pub since: SimTime,
+    /// The controls last sent to the desktop for this task.
+    pub controls: Controls,
 }
 
 /// An agent's run-time state.
-#[derive(Copy, Clone, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct AgentRt {
     pub presence: Presence,
-    pub voice: Option<VoiceWork>,
+    pub work: Vec<Work>,
     pub off_hook: bool,
-    /// In the ready sets of its queues, keyed with `ready_since`.
-    pub ready: bool,
-    pub ready_since: SimTime,
-    /// The RONA or auto wrap-up timer of the voice work.
-    pub timer: Option<TimerKey>,
+    /// In the ready sets of its queues for each channel, keyed with `ready_since`.
+    pub ready: [bool; 4],
+    pub ready_since: [SimTime; 4],
 }
 
 impl AgentRt {
-    /// The state the desktop shows (AGT-01).
+    /// The state the desktop headline shows (AGT-01): the voice work's phase, else presence.
     pub fn view(&self) -> AgentState {
-        match (self.presence, self.voice) {
-            (Presence::LoggedOut, _) => AgentState::LoggedOut,
-            (_, Some(w)) => match w.phase {
-                Phase::Connecting => AgentState::Connecting,
-                Phase::Ringing => AgentState::Ringing,
-                Phase::Engaged => AgentState::Engaged,
-                Phase::WrapUp => AgentState::WrapUp,
-            },
-            (Presence::Available, None) => AgentState::Available,
-            (Presence::Idle(r), None) => AgentState::Idle(r),
-            (Presence::Rona, None) => AgentState::Rona,
+        if self.presence == Presence::LoggedOut {
+            return AgentState::LoggedOut;
         }
+        match self.voice().map(|w| w.phase) {
+            Some(WorkPhase::Connecting) => AgentState::Connecting,
+            Some(WorkPhase::Ringing) => AgentState::Ringing,
+            Some(WorkPhase::Engaged) => AgentState::Engaged,
+            Some(WorkPhase::WrapUp) => AgentState::WrapUp,
+            None => match self.presence {
+                Presence::Available => AgentState::Available,
+                Presence::Idle(r) => AgentState::Idle(r),
+                Presence::Rona => AgentState::Rona,
+                Presence::LoggedOut => AgentState::LoggedOut,
+            },
+        }
+    }
+
+    /// The voice work (at most one).
+    pub fn voice(&self) -> Option<&Work> {
+        self.work.iter().find(|w| w.channel == Channel::Voice)
+    }
+
+    pub fn work_on(&self, task: TaskId) -> Option<&Work> {
+        self.work.iter().find(|w| w.task == task)
+    }
+
+    pub fn work_on_mut(&mut self, task: TaskId) -> Option<&mut Work> {
+        self.work.iter_mut().find(|w| w.task == task)
     }
 
     /// Whether a Connecting or Contact Request notice is showing.
     pub fn offer_showing(&self) -> bool {
-        matches!(
-            self.voice,
-            Some(VoiceWork {
-                phase: Phase::Connecting | Phase::Ringing,
-                ..
-            })
-        )
+        self.work
+            .iter()
+            .any(|w| matches!(w.phase, WorkPhase::Connecting | WorkPhase::Ringing))
+    }
+
+    /// Whether the agent counts as staffed for voice in a queue's wait estimate:
+    /// logged in, and Available or busy on a call.
+    pub fn staffed_voice(&self) -> bool {
+        self.presence != Presence::LoggedOut
+            && (self.presence == Presence::Available || self.voice().is_some())
     }
 }
 
 impl Engine {
-    /// The key an agent has in a queue's ready set.
-    pub(crate) fn ready_key(&self, agent: AgentIdx, queue: QueueIdx, rank: u32) -> u64 {
+    /// The key an agent has in a queue's ready set for a channel.
+    pub(crate) fn ready_key(
+        &self,
+        agent: AgentIdx,
+        channel: Channel,
+        queue: QueueIdx,
+        rank: u32,
+    ) -> u64 {
         match self.tenant.queues[queue.ix()].strategy {
-            RoutingStrategy::LongestAvailable => self.agents[agent.ix()].ready_since.0,
+            RoutingStrategy::LongestAvailable => {
+                self.agents[agent.ix()].ready_since[channel.ix()].0
+            }
             RoutingStrategy::Linear => rank as u64,
         }
     }
 
-    /// Whether an agent should be offered new voice tasks (AGT-02, AGT-14).
-    fn routable(&self, agent: AgentIdx) -> bool {
+    /// Whether an agent should be offered new tasks of a channel (AGT-02, AGT-14).
+    pub(crate) fn routable(&self, agent: AgentIdx, channel: Channel) -> bool {
         let a = &self.agents[agent.ix()];
-        a.presence == Presence::Available
-            && a.voice.is_none()
-            && !a.off_hook
-            && self.tenant.profile_of(agent).voice > 0
+        if a.presence != Presence::Available {
+            return false;
+        }
+        let p = self.tenant.profile_of(agent);
+        match channel {
+            Channel::Voice => p.voice > 0 && a.voice().is_none() && !a.off_hook,
+            c => {
+                let cap = match c {
+                    Channel::Chat => p.chat,
+                    Channel::Email => p.email,
+                    _ => p.social,
+                };
+                a.work.iter().filter(|w| w.channel == c).count() < cap as usize
+            }
+        }
     }
 
-    /// Puts the agent in or takes it out of its queues' ready sets.
+    /// Puts the agent in or takes it out of its queues' ready sets, per channel.
     pub(crate) fn refresh_ready(&mut self, agent: AgentIdx) {
-        let want = self.routable(agent);
-        if want == self.agents[agent.ix()].ready {
-            return;
+        for channel in Channel::ALL {
+            let want = self.routable(agent, channel);
+            if want == self.agents[agent.ix()].ready[channel.ix()] {
+                continue;
+            }
+            if want {
+                self.agents[agent.ix()].ready_since[channel.ix()] = self.now;
+            }
+            let tenant = self.tenant.clone();
+            for m in &tenant.agents[agent.ix()].queues {
+                let key = (self.ready_key(agent, channel, m.queue, m.rank), agent);
+                let set = &mut self.queues[m.queue.ix()].ready[channel.ix()];
+                if want {
+                    set.insert(key);
+                } else {
+                    set.remove(&key);
+                }
+            }
+            self.agents[agent.ix()].ready[channel.ix()] = want;
+            if want {
+                self.route_pending = true;
+            }
         }
-        if want {
-            self.agents[agent.ix()].ready_since = self.now;
+    }
+
+    /// Keeps the queues' staffed counts right after a change of the agent.
+    fn restaff(&mut self, agent: AgentIdx, was: bool) {
+        let is = self.agents[agent.ix()].staffed_voice();
+        if was == is || self.tenant.profile_of(agent).voice == 0 {
+            return;
         }
         let tenant = self.tenant.clone();
         for m in &tenant.agents[agent.ix()].queues {
-            let key = (self.ready_key(agent, m.queue, m.rank), agent);
-            let set = &mut self.queues[m.queue.ix()].ready;
-            if want {
-                set.insert(key);
+            let q = &mut self.queues[m.queue.ix()];
+            if is {
+                q.staffed += 1;
             } else {
-                set.remove(&key);
+                q.staffed -= 1;
             }
         }
-        let a = &mut self.agents[agent.ix()];
-        a.ready = want;
-        if want {
-            self.route_pending = true;
-        }
-    }
-
-    /// Logs a change of the agent's visible state and keeps the ready sets and the
-    /// queues' staffed counts right.
-    pub(crate) fn agent_changed(
-        &mut self,
-        agent: AgentIdx,
-        before: AgentState,
-        reason: StateReason,
-    ) {
-        let after = self.agents[agent.ix()].view();
-        if after != before {
-            self.event(EventKind::AgentState {
-                agent,
-                from: before,
-                to: after,
-                reason,
-            });
-            let (was, is) = (staffed(before), staffed(after));
-            if was != is && self.tenant.profile_of(agent).voice > 0 {
-                let tenant = self.tenant.clone();
-                for m in &tenant.agents[agent.ix()].queues {
-                    let q = &mut self.queues[m.queue.ix()];
-                    if is {
-                        q.staffed += 1;
-                    } else {
-                        q.staffed -= 1;
-                    }
-                }
-            }
-        }
-        self.refresh_ready(agent);
     }
 
     /// Per queue, the staffed voice agents counted afresh.
     pub(crate) fn count_staffed(&self) -> Vec<u32> {
         let mut counts = vec![0u32; self.queues.len()];
         for (i, a) in self.agents.iter().enumerate() {
-            if staffed(a.view()) && self.tenant.profile_of(AgentIdx(i as u32)).voice > 0 {
+            if a.staffed_voice() && self.tenant.profile_of(AgentIdx(i as u32)).voice > 0 {
                 for m in &self.tenant.agents[i].queues {
                     counts[m.queue.ix()] += 1;
                 }
@@ -174,13 +195,98 @@ impl Engine {
         counts
     }
 
+    /// Changes an agent's presence, with its event.
+    pub(crate) fn set_presence(&mut self, agent: AgentIdx, to: Presence, reason: StateReason) {
+        let was = self.agents[agent.ix()].staffed_voice();
+        let from = std::mem::replace(&mut self.agents[agent.ix()].presence, to);
+        if from != to {
+            self.event(EventKind::AgentState {
+                agent,
+                from,
+                to,
+                reason,
+            });
+        }
+        self.restaff(agent, was);
+        self.refresh_ready(agent);
+    }
+
+    /// Adds, changes or (with `to = None`) removes an agent's work on a task, with its event.
+    pub(crate) fn set_work(
+        &mut self,
+        agent: AgentIdx,
+        task: TaskId,
+        to: Option<Work>,
+        reason: StateReason,
+    ) {
+        let was = self.agents[agent.ix()].staffed_voice();
+        let a = &mut self.agents[agent.ix()];
+        let at = a.work.iter().position(|w| w.task == task);
+        let from = at.map(|i| a.work[i]);
+        match (at, to) {
+            (Some(i), Some(w)) => a.work[i] = w,
+            (Some(i), None) => {
+                a.work.remove(i);
+            }
+            (None, Some(w)) => a.work.push(w),
+            (None, None) => return,
+        }
+        if let Some(t) = self.tasks.get_mut(&task) {
+            match (from.is_some(), to.is_some()) {
+                (false, true) => t.workers += 1,
+                (true, false) => t.workers -= 1,
+                _ => {}
+            }
+        }
+        let (fp, tp) = (from.map(|w| w.phase), to.map(|w| w.phase));
+        let (frole, trole) = (from.map(|w| w.role), to.map(|w| w.role));
+        if fp != tp || frole != trole {
+            let role = trole.or(frole).unwrap_or(Role::Owner);
+            self.event(EventKind::Work {
+                agent,
+                task,
+                role,
+                from: fp,
+                to: tp,
+                reason,
+            });
+        }
+        let offers_changed = matches!(fp, Some(WorkPhase::Connecting | WorkPhase::Ringing))
+            != matches!(tp, Some(WorkPhase::Connecting | WorkPhase::Ringing));
+        if offers_changed {
+            self.notify_stack(agent);
+        }
+        self.restaff(agent, was);
+        self.refresh_ready(agent);
+    }
+
+    /// The agent's stacked requests (AGT-07, AGT-08), for agents whose profile has
+    /// digital channels (a voice-only agent never has more than one request).
+    fn notify_stack(&mut self, agent: AgentIdx) {
+        let p = self.tenant.profile_of(agent);
+        if p.chat + p.email + p.social == 0 {
+            return;
+        }
+        let mut pending: Vec<(u8, SimTime, TaskId, Channel)> = self.agents[agent.ix()]
+            .work
+            .iter()
+            .filter(|w| matches!(w.phase, WorkPhase::Connecting | WorkPhase::Ringing))
+            .map(|w| (w.channel.stack_rank(), w.since, w.task, w.channel))
+            .collect();
+        pending.sort();
+        let total = pending.len() as u32;
+        let shown = pending.iter().take(5).map(|p| (p.2, p.3)).collect();
+        self.notify(
+            agent,
+            Notice::Requests(Box::new(RequestStack { shown, total })),
+        );
+    }
+
     pub(crate) fn login(&mut self, agent: AgentIdx) -> Result<(), Refusal> {
-        let before = self.agents[agent.ix()].view();
-        if before != AgentState::LoggedOut {
+        if self.agents[agent.ix()].presence != Presence::LoggedOut {
             return Err(Refusal::AlreadyLoggedIn);
         }
-        self.agents[agent.ix()].presence = Presence::Available;
-        self.agent_changed(agent, before, StateReason::Login);
+        self.set_presence(agent, Presence::Available, StateReason::Login);
         Ok(())
     }
 
@@ -192,12 +298,10 @@ impl Engine {
         if a.offer_showing() {
             return Err(Refusal::OfferShowing);
         }
-        if let Some(w) = a.voice {
+        if let Some(w) = a.work.first() {
             return Err(Refusal::TaskActive { task: w.task });
         }
-        let before = a.view();
-        self.agents[agent.ix()].presence = Presence::LoggedOut;
-        self.agent_changed(agent, before, StateReason::Logout);
+        self.set_presence(agent, Presence::LoggedOut, StateReason::Logout);
         Ok(())
     }
 
@@ -209,7 +313,7 @@ impl Engine {
         if a.offer_showing() {
             return Err(Refusal::OfferShowingState);
         }
-        if let Some(w) = a.voice {
+        if let Some(w) = a.voice() {
             return Err(Refusal::TaskActive { task: w.task });
         }
         Ok(())
@@ -217,14 +321,12 @@ impl Engine {
 
     pub(crate) fn set_available(&mut self, agent: AgentIdx) -> Result<(), Refusal> {
         self.check_presence_change(agent)?;
-        let before = self.agents[agent.ix()].view();
         if self.agents[agent.ix()].presence == Presence::Available {
             return Err(Refusal::AlreadyInState {
                 state: "Available".into(),
             });
         }
-        self.agents[agent.ix()].presence = Presence::Available;
-        self.agent_changed(agent, before, StateReason::AgentChoice);
+        self.set_presence(agent, Presence::Available, StateReason::AgentChoice);
         Ok(())
     }
 
@@ -237,48 +339,61 @@ impl Engine {
             return Err(Refusal::UnknownIdleReason { reason: reason.0 });
         }
         self.check_presence_change(agent)?;
-        let before = self.agents[agent.ix()].view();
         if self.agents[agent.ix()].presence == Presence::Idle(reason) {
             return Err(Refusal::AlreadyInState {
                 state: "Idle with that reason".into(),
             });
         }
-        self.agents[agent.ix()].presence = Presence::Idle(reason);
-        self.agent_changed(agent, before, StateReason::AgentChoice);
+        self.set_presence(agent, Presence::Idle(reason), StateReason::AgentChoice);
         Ok(())
     }
 
     /// What the agent's phone reports. Device events cannot be refused: the
     /// handset is where it is.
     pub(crate) fn phone_event(&mut self, agent: AgentIdx, event: PhoneEvent) {
-        let a = self.agents[agent.ix()];
-        let phase = a.voice.map(|w| w.phase);
-        match (event, phase) {
-            (PhoneEvent::Ringing, Some(Phase::Connecting)) => self.contact_request(agent),
-            (PhoneEvent::Answered, Some(Phase::Connecting | Phase::Ringing)) => {
-                let task = a.voice.map(|w| w.task).expect("phase implies work");
-                self.answer(agent, task);
+        let voice = self.agents[agent.ix()].voice().copied();
+        let off_hook = self.agents[agent.ix()].off_hook;
+        match (event, voice.map(|w| (w.phase, w.role))) {
+            (PhoneEvent::Ringing, Some((WorkPhase::Connecting, _))) => {
+                self.contact_request(agent, voice.expect("voice work").task)
             }
-            (PhoneEvent::HungUp, Some(Phase::Connecting | Phase::Ringing)) => {
-                self.rona(agent, OfferOutcome::Declined);
+            (PhoneEvent::Answered, Some((WorkPhase::Connecting | WorkPhase::Ringing, _))) => {
+                self.agents[agent.ix()].off_hook = true;
+                self.accept_offer(agent, voice.expect("voice work").task);
             }
-            (PhoneEvent::Failed, Some(Phase::Connecting | Phase::Ringing)) => {
-                self.rona(agent, OfferOutcome::DeviceFailed);
+            (PhoneEvent::HungUp, Some((WorkPhase::Connecting | WorkPhase::Ringing, _))) => {
+                self.offer_failed(
+                    agent,
+                    voice.expect("voice work").task,
+                    OfferOutcome::Declined,
+                );
             }
-            (PhoneEvent::HungUp, Some(Phase::Engaged)) => {
+            (PhoneEvent::Failed, Some((WorkPhase::Connecting | WorkPhase::Ringing, _))) => {
+                self.offer_failed(
+                    agent,
+                    voice.expect("voice work").task,
+                    OfferOutcome::DeviceFailed,
+                );
+            }
+            (PhoneEvent::HungUp | PhoneEvent::Failed, Some((WorkPhase::Engaged, role))) => {
                 self.agents[agent.ix()].off_hook = false;
-                let task = a.voice.map(|w| w.task).expect("phase implies work");
-                self.end_call(task, EndKind::AgentHungUp);
+                let task = voice.expect("voice work").task;
+                match role {
+                    Role::Owner => {
+                        let how = if event == PhoneEvent::HungUp {
+                            EndKind::AgentHungUp
+                        } else {
+                            EndKind::AgentDeviceFailed
+                        };
+                        self.owner_hung_up(agent, task, how);
+                    }
+                    Role::Consulted => self.consulted_left(task, agent),
+                }
             }
-            (PhoneEvent::Failed, Some(Phase::Engaged)) => {
-                self.agents[agent.ix()].off_hook = false;
-                let task = a.voice.map(|w| w.task).expect("phase implies work");
-                self.end_call(task, EndKind::AgentDeviceFailed);
-            }
-            (PhoneEvent::Answered, None | Some(Phase::WrapUp)) if !a.off_hook => {
+            (PhoneEvent::Answered, None | Some((WorkPhase::WrapUp, _))) if !off_hook => {
                 self.set_hook(agent, true)
             }
-            (PhoneEvent::HungUp, None | Some(Phase::WrapUp)) if a.off_hook => {
+            (PhoneEvent::HungUp, None | Some((WorkPhase::WrapUp, _))) if off_hook => {
                 self.set_hook(agent, false)
             }
             _ => self.event(EventKind::Ignored {
@@ -292,12 +407,4 @@ impl Engine {
         self.event(EventKind::Hook { agent, off_hook });
         self.refresh_ready(agent);
     }
-}
-
-/// Whether an agent in this state is staffed: logged in and neither Idle nor in RONA.
-pub(crate) fn staffed(s: AgentState) -> bool {
-    !matches!(
-        s,
-        AgentState::LoggedOut | AgentState::Idle(_) | AgentState::Rona
-    )
 }

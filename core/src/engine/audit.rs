@@ -1,18 +1,21 @@
 //! Invariants of the engine's state, checked by the simulator after every step
-//! (and by seed sweeps): every live task in exactly one place, no agent with two
-//! voice offers, every offer with an armed deadline (so every offer ends), ready
-//! sets that match the agents' states, every timer owned by a live entity, and
-//! dense queue positions. A violation names the invariant and what broke it.
+//! (and by seed sweeps): every live task in exactly one place with the agents its
+//! stage implies, at most one voice task per agent, every offer with an armed
+//! deadline (so every offer ends), ready sets that match the agents' states per
+//! channel, every timer, dialled leg and pending dial owned by a live task, dense
+//! queue positions and right staffed counts. A violation names the invariant and
+//! what broke it.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::event::{Presence, Role, WorkPhase};
 use crate::ids::*;
+use crate::legs::{Channel, Leg};
 
 use super::Engine;
-use super::agents::{Phase, Presence};
 use super::flow::FlowWait;
-use super::tasks::Stage;
+use super::tasks::{Recording, Stage};
 use super::timers::TimerKind;
 
 /// A broken invariant.
@@ -38,96 +41,202 @@ fn fail(invariant: &'static str, detail: String) -> Result<(), Violation> {
     Err(Violation { invariant, detail })
 }
 
+const PLACE: &str = "a task is in exactly one place";
+
 impl Engine {
     /// Checks every invariant of the current state.
     pub fn audit(&self) -> Result<(), Violation> {
+        self.audit_queues_entries()?;
         self.audit_tasks()?;
         self.audit_agents()?;
+        self.audit_legs()?;
         self.audit_timers()?;
         self.audit_queues()
     }
 
-    fn audit_tasks(&self) -> Result<(), Violation> {
-        const PLACE: &str = "a task is in exactly one place";
-        let mut in_queues: BTreeMap<TaskId, usize> = BTreeMap::new();
+    fn audit_queues_entries(&self) -> Result<(), Violation> {
+        let mut tasks_seen: BTreeMap<TaskId, usize> = BTreeMap::new();
+        let mut consults_seen: BTreeMap<TaskId, usize> = BTreeMap::new();
         for (qi, q) in self.queues.iter().enumerate() {
-            for (&key, &task) in &q.waiting {
-                *in_queues.entry(task).or_default() += 1;
-                match self.tasks.get(&task) {
-                    None => {
+            for channel in Channel::ALL {
+                for (&key, entry) in &q.waiting[channel.ix()] {
+                    let task = entry.task;
+                    let Some(t) = self.tasks.get(&task) else {
                         return fail(
                             PLACE,
                             format!("queue {qi} holds {task}, which is not live (lost)"),
                         );
-                    }
-                    Some(t)
-                        if t.stage != Stage::Queued
-                            || t.queue != Some(QueueIdx(qi as u32))
-                            || t.key != key =>
-                    {
+                    };
+                    let queue = Some(QueueIdx(qi as u32));
+                    let ok = if entry.consult {
+                        *consults_seen.entry(task).or_default() += 1;
+                        channel == Channel::Voice
+                            && t.consult.as_ref().is_some_and(|c| {
+                                c.queued == queue && c.key == key && c.offered_to.is_none()
+                            })
+                    } else {
+                        *tasks_seen.entry(task).or_default() += 1;
+                        t.stage == Stage::Queued
+                            && t.queue == queue
+                            && t.key == key
+                            && t.channel == channel
+                    };
+                    if !ok {
+                        let what = if entry.consult {
+                            "a consult request of"
+                        } else {
+                            ""
+                        };
                         return fail(
                             PLACE,
                             format!(
-                                "queue {qi} holds {task}, which is {} elsewhere",
+                                "queue {qi} holds {what} {task}, which is {} elsewhere",
                                 t.stage.name()
                             ),
                         );
                     }
-                    Some(_) => {}
                 }
             }
         }
         for (id, t) in self.tasks.iter() {
-            let queued = in_queues.get(&id).copied().unwrap_or(0);
-            let expected = usize::from(t.stage == Stage::Queued);
-            if queued != expected {
+            let queued = tasks_seen.get(&id).copied().unwrap_or(0);
+            if queued != usize::from(t.stage == Stage::Queued) {
                 return fail(
                     PLACE,
                     format!("{id} is {} but sits in {queued} queue(s)", t.stage.name()),
                 );
             }
-            let holders: Vec<usize> = self
-                .agents
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.voice.is_some_and(|w| w.task == id))
-                .map(|(i, _)| i)
-                .collect();
-            let phase_ok = |phases: &[Phase]| -> bool {
-                holders.len() == 1
-                    && t.agent == Some(AgentIdx(holders[0] as u32))
-                    && self.agents[holders[0]]
-                        .voice
-                        .is_some_and(|w| phases.contains(&w.phase))
-            };
-            let ok = match t.stage {
-                Stage::Flow(_) | Stage::Queued => holders.is_empty(),
-                Stage::Offered => phase_ok(&[Phase::Connecting, Phase::Ringing]),
-                Stage::Connected => phase_ok(&[Phase::Engaged]),
-                Stage::WrapUp => phase_ok(&[Phase::WrapUp]),
-            };
-            if !ok {
+            let consult_queued = t.consult.as_ref().is_some_and(|c| c.queued.is_some());
+            if consults_seen.get(&id).copied().unwrap_or(0) != usize::from(consult_queued) {
+                return fail(
+                    PLACE,
+                    format!("{id}'s consult request is not in its queue exactly once"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn audit_tasks(&self) -> Result<(), Violation> {
+        let mut workers: BTreeMap<TaskId, Vec<(AgentIdx, Role, WorkPhase)>> = BTreeMap::new();
+        for (i, a) in self.agents.iter().enumerate() {
+            for w in &a.work {
+                workers
+                    .entry(w.task)
+                    .or_default()
+                    .push((AgentIdx(i as u32), w.role, w.phase));
+            }
+        }
+        for (task, list) in &workers {
+            if !self.tasks.contains_key(task) {
+                return fail(
+                    PLACE,
+                    format!("agents {list:?} work on {task}, which is not live (lost)"),
+                );
+            }
+        }
+        for (id, t) in self.tasks.iter() {
+            let list = workers.remove(&id).unwrap_or_default();
+            if list.len() != t.workers as usize {
                 return fail(
                     PLACE,
                     format!(
-                        "{id} is {} but is held by agent(s) {holders:?} (task names {:?})",
-                        t.stage.name(),
-                        t.agent
+                        "{id} counts {} workers but {} agents work on it",
+                        t.workers,
+                        list.len()
                     ),
                 );
             }
-            let call_ok = match t.stage {
-                Stage::WrapUp => self.calls.get(&t.call) != Some(&id),
-                _ => self.calls.get(&t.call) == Some(&id),
-            };
-            if !call_ok {
-                return fail(PLACE, format!("{id} and its {} disagree", t.call));
+            let offer = |p: WorkPhase| matches!(p, WorkPhase::Connecting | WorkPhase::Ringing);
+            let mut expected: BTreeMap<AgentIdx, (Role, &str)> = BTreeMap::new();
+            match t.stage {
+                Stage::Flow(FlowWait::Running) => {
+                    return fail(
+                        PLACE,
+                        format!("{id} was left running its flow between inputs"),
+                    );
+                }
+                Stage::Flow(_) | Stage::Queued | Stage::Ended => {}
+                Stage::Offered => {
+                    if let Some(a) = t.owner {
+                        expected.insert(a, (Role::Owner, "offer"));
+                    } else if t.transfer_dial.is_none() {
+                        return fail(PLACE, format!("{id} is offered to nobody"));
+                    }
+                }
+                Stage::Dialing | Stage::Connected => match (t.owner, t.external_owner) {
+                    (Some(a), None) => {
+                        expected.insert(a, (Role::Owner, "engaged"));
+                    }
+                    (None, Some(_)) if t.stage == Stage::Connected => {}
+                    _ => {
+                        return fail(
+                            PLACE,
+                            format!("{id} is {} without exactly one owner", t.stage.name()),
+                        );
+                    }
+                },
             }
-            if let Stage::Flow(FlowWait::Running) = t.stage {
+            if let Some(c) = &t.consult {
+                if t.stage != Stage::Connected || t.owner.is_none() {
+                    return fail(
+                        PLACE,
+                        format!("{id} has a consult but no agent owns the call"),
+                    );
+                }
+                if let Some(a2) = c.offered_to {
+                    expected.insert(a2, (Role::Consulted, "offer"));
+                }
+                if let Some(Leg::Agent(a2)) = c.party {
+                    expected.insert(a2, (Role::Consulted, "engaged"));
+                }
+                let pending = [
+                    c.offered_to.is_some(),
+                    c.queued.is_some(),
+                    c.dial.is_some(),
+                    c.party.is_some(),
+                ];
+                if pending.iter().filter(|p| **p).count() != 1 {
+                    return fail(
+                        PLACE,
+                        format!(
+                            "{id}'s consult is in {pending:?} places (offered, queued, dialling, joined)"
+                        ),
+                    );
+                }
+            }
+            for (agent, role, phase) in &list {
+                let ok = match expected.remove(agent) {
+                    Some((r, "offer")) => r == *role && offer(*phase),
+                    Some((r, _)) => r == *role && *phase == WorkPhase::Engaged,
+                    None => *phase == WorkPhase::WrapUp,
+                };
+                if !ok {
+                    return fail(
+                        PLACE,
+                        format!(
+                            "{id} is {} but agent {} holds it as {role:?} in {phase:?}",
+                            t.stage.name(),
+                            agent.0
+                        ),
+                    );
+                }
+            }
+            if let Some((agent, _)) = expected.into_iter().next() {
                 return fail(
                     PLACE,
-                    format!("{id} was left running its flow between inputs"),
+                    format!(
+                        "{id} is {} but agent {} does not hold it",
+                        t.stage.name(),
+                        agent.0
+                    ),
                 );
+            }
+            if let Leg::Customer(call) = t.customer {
+                let mapped = self.calls.get(&call) == Some(&id);
+                if mapped != t.customer_live {
+                    return fail(PLACE, format!("{id} and its {call} disagree"));
+                }
             }
         }
         for (call, task) in self.calls.iter() {
@@ -144,87 +253,152 @@ impl Engine {
     fn audit_agents(&self) -> Result<(), Violation> {
         for (i, a) in self.agents.iter().enumerate() {
             let agent = AgentIdx(i as u32);
-            let offers = self
-                .tasks
-                .values()
-                .filter(|t| t.stage == Stage::Offered && t.agent == Some(agent))
+            let voice = a
+                .work
+                .iter()
+                .filter(|w| w.channel == Channel::Voice)
                 .count();
-            if offers > 1 {
+            if voice > 1 {
                 return fail(
                     "no agent has two voice offers",
-                    format!("agent {i} has {offers} voice offers"),
+                    format!("agent {i} holds {voice} voice tasks"),
                 );
             }
-            if a.presence == Presence::LoggedOut && (a.voice.is_some() || a.ready) {
+            if a.presence == Presence::LoggedOut
+                && (!a.work.is_empty() || a.ready.iter().any(|r| *r))
+            {
                 return fail(
                     "a logged-out agent holds nothing",
                     format!("agent {i} is logged out but holds work"),
                 );
             }
-            if a.offer_showing() {
-                let armed = a.timer.is_some_and(|k| self.timers.contains(&k));
-                if !armed {
-                    return fail(
-                        "every offer ends",
-                        format!("agent {i}'s offer has no RONA deadline armed"),
-                    );
+            for w in &a.work {
+                if matches!(w.phase, WorkPhase::Connecting | WorkPhase::Ringing) {
+                    let armed = w.timer.is_some_and(|k| {
+                        self.timers.get(&k)
+                            == Some(&TimerKind::Rona {
+                                agent,
+                                task: w.task,
+                            })
+                    });
+                    if !armed {
+                        return fail(
+                            "every offer ends",
+                            format!("agent {i}'s offer of {} has no RONA deadline armed", w.task),
+                        );
+                    }
                 }
             }
-            if a.ready != self.routable_now(agent) {
-                return fail(
-                    "ready agents are exactly the routable ones",
-                    format!("agent {i} ready={} disagrees with its state", a.ready),
-                );
-            }
-            let tenant = &self.tenant;
-            for m in &tenant.agents[i].queues {
-                let key = (self.ready_key(agent, m.queue, m.rank), agent);
-                if self.queues[m.queue.ix()].ready.contains(&key) != a.ready {
+            for channel in Channel::ALL {
+                let ready = a.ready[channel.ix()];
+                if ready != self.routable(agent, channel) {
                     return fail(
                         "ready agents are exactly the routable ones",
-                        format!("agent {i} and queue {}'s ready set disagree", m.queue.0),
+                        format!("agent {i} ready={ready} for {channel} disagrees with its state"),
                     );
+                }
+                for m in &self.tenant.agents[i].queues {
+                    let key = (self.ready_key(agent, channel, m.queue, m.rank), agent);
+                    if self.queues[m.queue.ix()].ready[channel.ix()].contains(&key) != ready {
+                        return fail(
+                            "ready agents are exactly the routable ones",
+                            format!(
+                                "agent {i} and queue {}'s {channel} ready set disagree",
+                                m.queue.0
+                            ),
+                        );
+                    }
                 }
             }
         }
-        let ready_total: usize = self.queues.iter().map(|q| q.ready.len()).sum();
-        let expected: usize = self
-            .agents
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.ready)
-            .map(|(i, _)| self.tenant.agents[i].queues.len())
-            .sum();
-        if ready_total != expected {
-            return fail(
-                "ready agents are exactly the routable ones",
-                format!("ready sets hold {ready_total} entries, {expected} expected"),
-            );
+        for channel in Channel::ALL {
+            let total: usize = self
+                .queues
+                .iter()
+                .map(|q| q.ready[channel.ix()].len())
+                .sum();
+            let expected: usize = self
+                .agents
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.ready[channel.ix()])
+                .map(|(i, _)| self.tenant.agents[i].queues.len())
+                .sum();
+            if total != expected {
+                return fail(
+                    "ready agents are exactly the routable ones",
+                    format!("{channel} ready sets hold {total} entries, {expected} expected"),
+                );
+            }
         }
         Ok(())
     }
 
-    pub(crate) fn routable_now(&self, agent: AgentIdx) -> bool {
-        let a = &self.agents[agent.ix()];
-        a.presence == Presence::Available
-            && a.voice.is_none()
-            && !a.off_hook
-            && self.tenant.profile_of(agent).voice > 0
+    /// Every dialled leg and pending dial belongs to a live task that refers to it.
+    fn audit_legs(&self) -> Result<(), Violation> {
+        const OWNED: &str = "every dialled leg belongs to a live task";
+        for (leg, task) in &self.legs {
+            let Some(t) = self.tasks.get(task) else {
+                return fail(OWNED, format!("{leg} points at {task}, which is not live"));
+            };
+            let c = t.consult.as_ref();
+            let refers = (t.customer == Leg::External(*leg) && t.customer_live)
+                || t.external_owner == Some(*leg)
+                || t.transfer_dial.is_some_and(|d| d.1 == *leg)
+                || c.is_some_and(|c| {
+                    c.party == Some(Leg::External(*leg)) || c.dial.is_some_and(|d| d.1 == *leg)
+                });
+            if !refers {
+                return fail(OWNED, format!("{leg} of {task} is not used by it"));
+            }
+        }
+        for (request, (task, leg)) in &self.dials {
+            if self.legs.get(leg) != Some(task) {
+                return fail(OWNED, format!("dial {request} of {task} has no live {leg}"));
+            }
+        }
+        for (id, t) in self.tasks.iter() {
+            let mut used: Vec<LegId> = t.external_owner.into_iter().collect();
+            used.extend(t.transfer_dial.map(|d| d.1));
+            if let (Leg::External(l), true) = (t.customer, t.customer_live) {
+                used.push(l);
+            }
+            if let Some(c) = &t.consult {
+                used.extend(c.dial.map(|d| d.1));
+                if let Some(Leg::External(l)) = c.party {
+                    used.push(l);
+                }
+            }
+            for l in used {
+                if self.legs.get(&l) != Some(&id) {
+                    return fail(OWNED, format!("{id} uses {l}, which is not live"));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn audit_timers(&self) -> Result<(), Violation> {
         const OWNED: &str = "every timer belongs to a live entity";
         for (key, kind) in self.timers.iter() {
+            let work_timer = |agent: AgentIdx, task: TaskId, phases: &[WorkPhase]| {
+                self.agents
+                    .get(agent.ix())
+                    .and_then(|a| a.work_on(task))
+                    .is_some_and(|w| w.timer == Some(*key) && phases.contains(&w.phase))
+            };
             let ok = match *kind {
-                TimerKind::Rona { agent, task } => self.agents.get(agent.ix()).is_some_and(|a| {
-                    a.timer == Some(*key) && a.offer_showing() && a.voice.is_some_and(|w| w.task == task)
-                }),
-                TimerKind::AutoWrapUp { agent, task } => self.agents.get(agent.ix()).is_some_and(|a| {
-                    a.timer == Some(*key) && a.voice == Some(super::agents::VoiceWork { task, phase: Phase::WrapUp })
-                }),
+                TimerKind::Rona { agent, task } => {
+                    work_timer(agent, task, &[WorkPhase::Connecting, WorkPhase::Ringing])
+                }
+                TimerKind::AutoWrapUp { agent, task } => work_timer(agent, task, &[WorkPhase::WrapUp]),
                 TimerKind::MenuTimeout { task } => self.tasks.get(&task).is_some_and(|t| {
                     matches!(t.stage, Stage::Flow(FlowWait::Menu { timer: Some(k), .. }) if k == *key)
                 }),
+                TimerKind::PrivacyShield { task } => self
+                    .tasks
+                    .get(&task)
+                    .is_some_and(|t| t.recording == Recording::Paused { timer: Some(*key) }),
             };
             if !ok {
                 return fail(
@@ -243,7 +417,7 @@ impl Engine {
     }
 
     /// Positions seen from the tasks (each task that believes it waits in a queue)
-    /// must be exactly 1..=n for that queue: no gap, no duplicate, none missing.
+    /// must be exactly 1..=n for that queue and channel: no gap, no duplicate, none missing.
     fn audit_queues(&self) -> Result<(), Violation> {
         const DENSE: &str = "queue positions are dense";
         let counted = self.count_staffed();
@@ -258,27 +432,31 @@ impl Engine {
                 );
             }
         }
-
-        let mut seen: Vec<Vec<u32>> = vec![Vec::new(); self.queues.len()];
+        let mut seen: Vec<[Vec<u32>; 4]> = vec![Default::default(); self.queues.len()];
         for t in self.tasks.values() {
             if let (Stage::Queued, Some(q)) = (t.stage, t.queue) {
-                seen[q.ix()].push(self.position(q, t.key));
+                seen[q.ix()][t.channel.ix()].push(self.position(q, t.channel, t.key));
             }
         }
-        for (qi, mut positions) in seen.into_iter().enumerate() {
-            positions.sort_unstable();
-            let dense = positions
-                .iter()
-                .enumerate()
-                .all(|(n, &p)| p as usize == n + 1);
-            if !dense || positions.len() != self.queues[qi].waiting.len() {
-                return fail(
-                    DENSE,
-                    format!(
-                        "queue {qi} has positions {positions:?} for {} waiting task(s)",
-                        self.queues[qi].waiting.len()
-                    ),
-                );
+        for (qi, per_channel) in seen.into_iter().enumerate() {
+            for (ci, mut positions) in per_channel.into_iter().enumerate() {
+                positions.sort_unstable();
+                let dense = positions
+                    .iter()
+                    .enumerate()
+                    .all(|(n, &p)| p as usize == n + 1);
+                let tasks_waiting = self.queues[qi].waiting[ci]
+                    .values()
+                    .filter(|e| !e.consult)
+                    .count();
+                if !dense || positions.len() != tasks_waiting {
+                    return fail(
+                        DENSE,
+                        format!(
+                            "queue {qi} has positions {positions:?} for {tasks_waiting} waiting task(s)"
+                        ),
+                    );
+                }
             }
         }
         Ok(())
@@ -323,27 +501,37 @@ mod tests {
             .invariant
     }
 
+    const VOICE: usize = 0;
+
     #[test]
     fn a_task_lost_from_its_queue_is_caught() {
         let mut e = busy_engine();
-        e.queues[0].waiting.clear();
+        e.queues[0].waiting[VOICE].clear();
         assert_eq!(broken(&e), "a task is in exactly one place");
     }
 
     #[test]
     fn a_task_in_two_places_is_caught() {
         let mut e = busy_engine();
-        e.queues[0].waiting.insert((9, 999), TaskId(1));
+        e.queues[0].waiting[VOICE].insert(
+            (9, 999),
+            super::super::routing::Entry {
+                task: TaskId(1),
+                consult: false,
+            },
+        );
         assert_eq!(broken(&e), "a task is in exactly one place");
     }
 
     #[test]
-    fn a_second_voice_offer_is_caught() {
+    fn a_second_voice_task_is_caught() {
         let mut e = busy_engine();
-        let t2 = e.tasks.get_mut(&TaskId(2)).expect("task 2");
-        t2.stage = Stage::Offered;
-        t2.agent = Some(AgentIdx(0));
-        e.queues[0].waiting.clear();
+        let extra = e.agents[0].work[0];
+        e.agents[0].work.push(super::super::agents::Work {
+            task: TaskId(2),
+            ..extra
+        });
+        e.tasks.get_mut(&TaskId(2)).expect("task 2").workers += 1;
         let caught = broken(&e);
         assert!(
             caught == "no agent has two voice offers" || caught == "a task is in exactly one place",
@@ -354,7 +542,7 @@ mod tests {
     #[test]
     fn an_offer_without_its_deadline_is_caught() {
         let mut e = busy_engine();
-        let key = e.agents[0].timer.take().expect("the RONA timer");
+        let key = e.agents[0].work[0].timer.take().expect("the RONA timer");
         e.timers.cancel(key);
         assert_eq!(broken(&e), "every offer ends");
     }
@@ -370,7 +558,7 @@ mod tests {
     #[test]
     fn a_ready_set_out_of_step_is_caught() {
         let mut e = busy_engine();
-        e.queues[0].ready.insert((0, AgentIdx(1)));
+        e.queues[0].ready[VOICE].insert((0, AgentIdx(1)));
         assert_eq!(broken(&e), "ready agents are exactly the routable ones");
     }
 
@@ -382,12 +570,26 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_worker_count_is_caught() {
+        let mut e = busy_engine();
+        e.tasks.get_mut(&TaskId(1)).expect("task 1").workers += 1;
+        assert_eq!(broken(&e), "a task is in exactly one place");
+    }
+
+    #[test]
+    fn an_orphan_dialled_leg_is_caught() {
+        let mut e = busy_engine();
+        e.legs.insert(LegId(5), TaskId(1));
+        assert_eq!(broken(&e), "every dialled leg belongs to a live task");
+    }
+
+    #[test]
     fn a_gap_in_queue_positions_is_caught() {
         let mut e = busy_engine();
         // Task 2 believes it waits in the queue, which holds another key instead.
         let key = e.tasks[&TaskId(2)].key;
-        let task = e.queues[0].waiting.remove(&key).expect("waiting");
-        e.queues[0].waiting.insert((key.0, key.1 + 1), task);
+        let entry = e.queues[0].waiting[VOICE].remove(&key).expect("waiting");
+        e.queues[0].waiting[VOICE].insert((key.0, key.1 + 1), entry);
         let caught = broken(&e);
         assert!(
             caught == "a task is in exactly one place" || caught == "queue positions are dense",

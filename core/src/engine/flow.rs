@@ -9,6 +9,7 @@ use crate::config::Step;
 use crate::dtmf::Digit;
 use crate::event::{EventKind, Ignored, StepOutcome, TaskOutcome};
 use crate::ids::*;
+use crate::legs::Leg;
 use crate::output::Effect;
 use crate::refusal::Refusal;
 
@@ -94,13 +95,7 @@ impl Engine {
                     let request = self.new_request();
                     self.set_wait(task, FlowWait::Prompt { step: s, request });
                     self.flow_event(task, flow, s, StepOutcome::Play { prompt: *prompt });
-                    let call = self.tasks[&task].call;
-                    self.effect(Effect::PlayPrompt {
-                        call,
-                        prompt: *prompt,
-                        request,
-                        collect_digits: false,
-                    });
+                    self.play(task, *prompt, request, false);
                     return;
                 }
                 Step::Menu { .. } => {
@@ -112,7 +107,8 @@ impl Engine {
                     let secure = f.variables[var.ix()].secure;
                     let t = self.tasks.get_mut(&task).expect("live task");
                     if let Some(slot) = t.vars.get_mut(var.ix()) {
-                        *slot = Some(text.clone());
+                        slot.value = Some(text.clone());
+                        slot.version += 1;
                     }
                     let shown = (!secure).then(|| Box::<str>::from(text.as_str()));
 
@@ -137,13 +133,7 @@ impl Engine {
                         Some(prompt) => {
                             let request = self.new_request();
                             self.set_wait(task, FlowWait::Goodbye { request });
-                            let call = self.tasks[&task].call;
-                            self.effect(Effect::PlayPrompt {
-                                call,
-                                prompt: *prompt,
-                                request,
-                                collect_digits: false,
-                            });
+                            self.play(task, *prompt, request, false);
                         }
                         None => self.disconnect(task),
                     }
@@ -157,9 +147,20 @@ impl Engine {
 
     /// The flow hangs up on the caller.
     fn disconnect(&mut self, task: TaskId) {
-        let call = self.tasks[&task].call;
-        self.effect(Effect::HangUp { call });
-        self.close(task, TaskOutcome::Disconnected);
+        self.release_customer(task);
+        self.customer_gone(task, TaskOutcome::Disconnected);
+    }
+
+    /// Plays a prompt to the task's caller (a flow speaks only to callers who called in).
+    fn play(&mut self, task: TaskId, prompt: PromptIdx, request: RequestId, collect_digits: bool) {
+        if let Leg::Customer(call) = self.tasks[&task].customer {
+            self.effect(Effect::PlayPrompt {
+                call,
+                prompt,
+                request,
+                collect_digits,
+            });
+        }
     }
 
     /// Replaces `{ani}`, `{dnis}`, `{digits}` and `{entry_point}` (CAD-02 caps the length).
@@ -221,13 +222,7 @@ impl Engine {
             },
         );
         self.flow_event(task, flow, step, StepOutcome::Menu { prompt, attempt });
-        let call = self.tasks[&task].call;
-        self.effect(Effect::PlayPrompt {
-            call,
-            prompt,
-            request,
-            collect_digits: true,
-        });
+        self.play(task, prompt, request, true);
     }
 
     pub(crate) fn prompt_finished(
@@ -306,11 +301,11 @@ impl Engine {
             });
             return;
         };
-        let call = t.call;
+        let customer = t.customer;
         if let Some(key) = timer {
             self.timers.cancel(key);
         }
-        if request.is_some() {
+        if let (Some(_), Leg::Customer(call)) = (request, customer) {
             self.effect(Effect::StopPrompt { call });
         }
         let tenant = self.tenant.clone();

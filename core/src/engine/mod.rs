@@ -9,27 +9,35 @@
 //! Timers due at or before an input's time fire before the input is applied: an answer
 //! arriving exactly at the RONA deadline is too late. After every input, and after every
 //! timer, the engine routes waiting tasks to ready agents. The submodules each hold one
-//! concern: [`agents`] (presence, phone, the ready sets), [`tasks`] (a call's life),
-//! [`flow`] (the flow interpreter), [`routing`] (queues, offers, RONA), [`timers`],
-//! [`audit`] (invariants) and [`reconfig`] (configuration changes).
+//! concern: [`agents`] (presence, work, the ready sets), [`tasks`] (a task's life),
+//! [`flow`] (the flow interpreter), [`routing`] (queues, offers, RONA), [`consult`]
+//! (consult, transfer, conference), [`media`] (who hears whom, the desktop's controls),
+//! [`recording`], [`cad`] (call-associated data), [`outdial`] (calls the engine
+//! places), [`timers`], [`audit`] (invariants) and [`reconfig`] (configuration changes).
 
 mod agents;
 pub mod audit;
+mod cad;
+mod consult;
 mod flow;
+mod media;
+mod outdial;
 mod reconfig;
+mod recording;
 mod routing;
 mod tasks;
 mod timers;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigErrors, Tenant};
-use crate::event::{AgentState, Event, EventKind};
+use crate::event::{AgentState, Event, EventKind, WorkPhase};
 use crate::ids::*;
 use crate::input::{ActionKind, AgentAction, Input};
+use crate::legs::{Channel, Leg};
 use crate::output::{Effect, Notice, Output};
 use crate::refusal::{Refusal, unknown_agent};
 use crate::time::{SimDuration, SimTime};
@@ -41,6 +49,7 @@ use tasks::{Stage, Task};
 use timers::{TimerKind, Timers};
 
 pub use audit::Violation;
+pub use cad::MASK;
 
 /// How an engine is set up, beside its tenant configuration.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,13 +63,22 @@ pub struct EngineOptions {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TaskView {
     pub task: TaskId,
-    pub call: CallId,
+    pub kind: crate::event::TaskKind,
+    pub channel: Channel,
+    pub customer: Leg,
     pub stage: &'static str,
     pub queue: Option<QueueIdx>,
     pub position: Option<u32>,
+    /// The owner (agent 1), or the agent being offered the task.
     pub agent: Option<AgentIdx>,
+    /// The consulted agent, once it accepted (agent 2).
+    pub consulted: Option<AgentIdx>,
     pub held: bool,
     pub recording: bool,
+    pub recording_paused: bool,
+    pub conference: bool,
+    /// The call's state in the participants' table, while an agent owns it.
+    pub call_state: Option<crate::matrix::CallState>,
     /// Estimated wait while queued (FLW-03).
     pub ewt: Option<SimDuration>,
 }
@@ -73,12 +91,18 @@ pub struct Engine {
     agents: Vec<AgentRt>,
     queues: Vec<QueueRt>,
     tasks: IdWindow<TaskId, Task>,
+    /// Customers' legs that reached us (calls, chats, emails, messages) -> their task.
     calls: IdWindow<CallId, TaskId>,
+    /// Live legs the engine dialled -> their task.
+    legs: BTreeMap<LegId, TaskId>,
+    /// Dials awaiting their result -> (task, leg).
+    dials: BTreeMap<RequestId, (TaskId, LegId)>,
     timers: Timers,
     out: VecDeque<Output>,
     next_task: u64,
     next_request: u64,
     next_seq: u64,
+    next_leg: u64,
     route_pending: bool,
 }
 
@@ -93,11 +117,14 @@ impl Engine {
             now: SimTime::ZERO,
             tasks: IdWindow::default(),
             calls: IdWindow::default(),
+            legs: BTreeMap::new(),
+            dials: BTreeMap::new(),
             timers: Timers::default(),
             out: VecDeque::with_capacity(64),
             next_task: 1,
             next_request: 1,
             next_seq: 0,
+            next_leg: 0,
             route_pending: false,
         }
     }
@@ -122,20 +149,28 @@ impl Engine {
         self.now = now;
         let result = match input {
             Input::CallArrived { call, from, to } => self.call_arrived(call, from, to),
+            Input::DigitalArrived { contact, ep, from } => self.digital_arrived(contact, ep, from),
             Input::CustomerHungUp { call } => self.customer_hung_up(call),
             Input::CustomerDigit { call, digit } => self.customer_digit(call, digit),
             Input::PromptFinished { call, request } => self.prompt_finished(call, request),
+            Input::DialResult { request, outcome } => self.dial_result(request, outcome),
+            Input::LegHungUp { leg } => self.leg_hung_up(leg),
             Input::Phone { agent, event } => {
                 if agent.ix() >= self.agents.len() {
-                    Err(self.refuse(None, ActionKind::Input, unknown_agent(agent)))
+                    Err(unknown_agent(agent))
                 } else {
                     self.phone_event(agent, event);
                     Ok(())
                 }
             }
-            Input::Agent { agent, action } => self.agent_action(agent, action),
-            Input::Reconfigure { config } => self.reconfigure(&config),
+            Input::Agent { agent, action } => {
+                return self.agent_action(agent, action).inspect(|_| self.route());
+            }
+            Input::Reconfigure { config } => {
+                return self.reconfigure(&config).inspect(|_| self.route());
+            }
         };
+        let result = result.map_err(|reason| self.refuse(None, ActionKind::Input, reason));
         self.route();
         result
     }
@@ -174,9 +209,27 @@ impl Engine {
         self.opts
     }
 
-    /// An agent's state as the desktop shows it (AGT-01).
+    /// An agent's state as the desktop headline shows it (AGT-01).
     pub fn agent_state(&self, agent: AgentIdx) -> Option<AgentState> {
         self.agents.get(agent.ix()).map(AgentRt::view)
+    }
+
+    /// An agent's presence.
+    pub fn agent_presence(&self, agent: AgentIdx) -> Option<crate::event::Presence> {
+        self.agents.get(agent.ix()).map(|a| a.presence)
+    }
+
+    /// An agent's tasks and its phase on each, in the order it got them.
+    pub fn agent_work(&self, agent: AgentIdx) -> Vec<(TaskId, Channel, WorkPhase)> {
+        self.agents
+            .get(agent.ix())
+            .map(|a| {
+                a.work
+                    .iter()
+                    .map(|w| (w.task, w.channel, w.phase))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether an agent's phone is off-hook.
@@ -188,13 +241,16 @@ impl Engine {
     pub fn agent_task(&self, agent: AgentIdx) -> Option<TaskId> {
         self.agents
             .get(agent.ix())
-            .and_then(|a| a.voice)
+            .and_then(|a| a.voice())
             .map(|w| w.task)
     }
 
-    /// The customer's call of a live task.
+    /// The customer's call of a live task, if the customer called in.
     pub fn call_of_task(&self, task: TaskId) -> Option<CallId> {
-        self.tasks.get(&task).map(|t| t.call)
+        match self.tasks.get(&task)?.customer {
+            Leg::Customer(call) => Some(call),
+            _ => None,
+        }
     }
 
     /// The task a customer's call belongs to, while the call lasts.
@@ -206,20 +262,56 @@ impl Engine {
     pub fn task_view(&self, task: TaskId) -> Option<TaskView> {
         let t = self.tasks.get(&task)?;
         let position = match (t.stage, t.queue) {
-            (Stage::Queued, Some(q)) => Some(self.position(q, t.key)),
+            (Stage::Queued, Some(q)) => Some(self.position(q, t.channel, t.key)),
+            _ => None,
+        };
+        let consulted = match t.consult.as_ref().and_then(|c| c.party) {
+            Some(Leg::Agent(a)) => Some(a),
             _ => None,
         };
         Some(TaskView {
             task,
-            call: t.call,
+            kind: t.kind,
+            channel: t.channel,
+            customer: t.customer,
             stage: t.stage.name(),
             queue: t.queue,
             position,
-            agent: t.agent,
+            agent: t.owner,
+            consulted,
             held: t.held,
-            recording: t.recording,
-            ewt: position.and_then(|p| self.ewt(t.queue?, p)),
+            recording: t.recording != tasks::Recording::Off,
+            recording_paused: matches!(t.recording, tasks::Recording::Paused { .. }),
+            conference: t.conference,
+            call_state: self.call_state(task),
+            ewt: position.and_then(|p| self.ewt(t.queue?, t.channel, p)),
         })
+    }
+
+    /// A variable's saved value (masked when secure) and version.
+    pub fn variable(&self, task: TaskId, var: VarIdx) -> Option<(String, u32)> {
+        let t = self.tasks.get(&task)?;
+        let slot = t.vars.get(var.ix())?;
+        let secure = t
+            .flow
+            .and_then(|f| self.tenant.flows[f.ix()].variables.get(var.ix()))
+            .is_some_and(|v| v.secure);
+        let value = if secure {
+            MASK.to_string()
+        } else {
+            slot.value.as_deref().unwrap_or_default().to_string()
+        };
+        Some((value, slot.version))
+    }
+
+    /// A variable of the task's flow, by name.
+    pub fn variable_by_name(&self, task: TaskId, name: &str) -> Option<VarIdx> {
+        let t = self.tasks.get(&task)?;
+        let flow = &self.tenant.flows[t.flow?.ix()];
+        flow.variables
+            .iter()
+            .position(|v| v.name == name)
+            .map(|i| VarIdx(i as u32))
     }
 
     /// The number of live tasks.
@@ -227,11 +319,16 @@ impl Engine {
         self.tasks.len()
     }
 
-    /// The tasks waiting in a queue, in order (position 1 first).
+    /// The tasks waiting in a queue, in order (position 1 first), for every channel.
     pub fn queue_tasks(&self, queue: QueueIdx) -> Vec<TaskId> {
         self.queues
             .get(queue.ix())
-            .map(|q| q.waiting.values().copied().collect())
+            .map(|q| {
+                q.waiting
+                    .iter()
+                    .flat_map(|m| m.values().filter(|e| !e.consult).map(|e| e.task))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -255,6 +352,7 @@ impl Engine {
             TimerKind::Rona { agent, task } => self.rona_timer(key, agent, task),
             TimerKind::AutoWrapUp { agent, task } => self.auto_wrap_up(key, agent, task),
             TimerKind::MenuTimeout { task } => self.menu_timeout(key, task),
+            TimerKind::PrivacyShield { task } => self.privacy_shield_over(key, task),
         }
     }
 
@@ -269,12 +367,31 @@ impl Engine {
             AgentAction::SetAvailable => self.set_available(agent),
             AgentAction::SetIdle { reason } => self.set_idle(agent, reason),
             AgentAction::Accept { task } => self.accept(agent, task),
+            AgentAction::AcceptAll => self.accept_all(agent),
             AgentAction::Hold { task } => self.hold(agent, task, true),
             AgentAction::Resume { task } => self.hold(agent, task, false),
             AgentAction::End { task } => self.end(agent, task),
             AgentAction::WrapUp { task, reason, idle } => {
                 self.wrap_up(agent, task, reason, idle, false)
             }
+            AgentAction::Consult { task, target } => self.consult(agent, task, target),
+            AgentAction::EndConsult { task } => self.end_consult(agent, task),
+            AgentAction::HoldConsulted { task } => self.hold_consulted(agent, task, true),
+            AgentAction::ResumeConsulted { task } => self.hold_consulted(agent, task, false),
+            AgentAction::Transfer { task, target } => self.transfer(agent, task, target),
+            AgentAction::Conference { task } => self.conference(agent, task),
+            AgentAction::Exit { task } => self.exit(agent, task),
+            AgentAction::PauseRecording { task } => self.pause_recording(agent, task),
+            AgentAction::ResumeRecording { task } => self.resume_recording(agent, task),
+            AgentAction::SaveVariable {
+                task,
+                var,
+                value,
+                version,
+            } => self.save_variable(agent, task, var, value, version),
+            AgentAction::RevertVariable { task, var } => self.revert_variable(agent, task, var),
+            AgentAction::RevealVariable { task, var } => self.reveal_variable(agent, task, var),
+            AgentAction::Outdial { number, ep } => self.outdial(agent, &number, ep),
         };
         result.map_err(|reason| self.refuse(Some(agent), kind, reason))
     }
@@ -308,7 +425,6 @@ impl Engine {
                 },
             );
         }
-
         reason
     }
 

@@ -9,15 +9,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::{Step, Tenant};
-use crate::event::EventKind;
+use crate::event::{EventKind, Presence};
 use crate::ids::*;
+use crate::legs::{Channel, Leg};
 use crate::refusal::Refusal;
 
 use super::Engine;
-use super::agents::{AgentRt, Presence};
+use super::agents::AgentRt;
 use super::flow::FlowWait;
 use super::routing::QueueRt;
-use super::tasks::Stage;
+use super::tasks::{Stage, VarSlot};
 use super::timers::TimerKind;
 
 /// Old index -> new index, by name.
@@ -91,13 +92,14 @@ impl Engine {
             }
         }
         for (id, t) in self.tasks.iter() {
-            if let Some(q) = t.queue
-                && queue_map[q.ix()].is_none()
-            {
-                return Err(in_use(
-                    format!("queue \"{}\"", old.queues[q.ix()].name),
-                    format!("{id} is in it"),
-                ));
+            let queues_used = [t.queue, t.consult.as_ref().and_then(|c| c.queue_of_request)];
+            for q in queues_used.into_iter().flatten() {
+                if queue_map[q.ix()].is_none() {
+                    return Err(in_use(
+                        format!("queue \"{}\"", old.queues[q.ix()].name),
+                        format!("{id} uses it"),
+                    ));
+                }
             }
             if let (Stage::Flow(wait), Some(f)) = (t.stage, t.flow) {
                 let fname = &old.flows[f.ix()].name;
@@ -109,15 +111,13 @@ impl Engine {
                 };
                 if let Some(step) = wait_step(wait) {
                     let sname = &old.flows[f.ix()].step_names[step.ix()];
-                    let same_kind = new.flows[nf as usize]
+                    let nflow = &new.flows[nf as usize];
+                    let same_kind = nflow
                         .step_names
                         .iter()
                         .position(|n| n == sname)
                         .is_some_and(|ns| {
-                            same_step_kind(
-                                &old.flows[f.ix()].steps[step.ix()],
-                                &new.flows[nf as usize].steps[ns],
-                            )
+                            same_step_kind(&old.flows[f.ix()].steps[step.ix()], &nflow.steps[ns])
                         });
                     if !same_kind {
                         return Err(in_use(
@@ -130,15 +130,19 @@ impl Engine {
         }
 
         // Apply: carry run-time state over to the new indices.
-        let remap_agent = |a: AgentIdx| AgentIdx(agent_map[a.ix()].expect("checked above"));
+        let remap_agent = |a: AgentIdx| agent_map[a.ix()].map(AgentIdx);
+        let must = |a: AgentIdx| {
+            remap_agent(a).expect("agents working on tasks are logged in, so they stay")
+        };
+        let remap_queue = |q: QueueIdx| QueueIdx(queue_map[q.ix()].expect("checked above"));
         let mut agents: Vec<AgentRt> = new.agents.iter().map(|_| AgentRt::default()).collect();
-        for (i, a) in std::mem::take(&mut self.agents).into_iter().enumerate() {
+        for (i, mut a) in std::mem::take(&mut self.agents).into_iter().enumerate() {
             if let Some(n) = agent_map[i] {
-                let mut a = a;
                 if let Presence::Idle(r) = a.presence {
                     a.presence =
                         Presence::Idle(IdleReasonIdx(idle_map[r.ix()].expect("checked above")));
                 }
+                a.ready = [false; 4];
                 agents[n as usize] = a;
             }
         }
@@ -149,22 +153,52 @@ impl Engine {
                 queues[n as usize].handle_estimate = q.handle_estimate;
             }
         }
+        let remap_leg = |l: Leg| match l {
+            Leg::Agent(a) => Leg::Agent(must(a)),
+            other => other,
+        };
         for t in self.tasks.values_mut() {
             t.ep = EpIdx(ep_map[t.ep.ix()].expect("checked above"));
-            t.queue = t
-                .queue
-                .map(|q| QueueIdx(queue_map[q.ix()].expect("checked above")));
-            t.agent = t.agent.map(remap_agent);
+            t.queue = t.queue.map(remap_queue);
+            t.owner = t.owner.map(must);
+            t.exclude = t.exclude.and_then(remap_agent);
+            if let Some(c) = t.consult.as_deref_mut() {
+                c.offered_to = c.offered_to.map(must);
+                c.party = c.party.map(remap_leg);
+                c.queue_of_request = c.queue_of_request.map(remap_queue);
+                c.queued = c.queued.map(remap_queue);
+                if let crate::event::TargetRef::Agent(a) = &mut c.target
+                    && let Some(n) = remap_agent(*a)
+                {
+                    *a = n;
+                }
+            }
+            // The last mix sent only tells whether the next one changed: drop it if it
+            // names an agent that is gone.
+            let mix_agents_stay = t.mix.as_deref().is_none_or(|m| {
+                m.talking
+                    .iter()
+                    .chain(m.on_hold.iter())
+                    .all(|l| !matches!(l, Leg::Agent(a) if remap_agent(*a).is_none()))
+            });
+            if !mix_agents_stay {
+                t.mix = None;
+            }
+            if let Some(m) = t.mix.as_deref_mut() {
+                for l in m.talking.iter_mut().chain(m.on_hold.iter_mut()) {
+                    *l = remap_leg(*l);
+                }
+            }
             if let Some(f) = t.flow {
                 let (of, nf) = (
                     &old.flows[f.ix()],
                     flow_map[f.ix()].map(|n| &new.flows[n as usize]),
                 );
-                let mut vars = vec![None; nf.map_or(0, |nf| nf.variables.len())];
+                let mut vars = vec![VarSlot::default(); nf.map_or(0, |nf| nf.variables.len())];
                 if let Some(nf) = nf {
                     for (vi, v) in of.variables.iter().enumerate() {
                         if let Some(nv) = nf.variables.iter().position(|x| x.name == v.name) {
-                            vars[nv] = t.vars.get(vi).cloned().flatten();
+                            vars[nv] = t.vars.get(vi).cloned().unwrap_or_default();
                         }
                     }
                     if let Stage::Flow(wait) = &mut t.stage {
@@ -183,13 +217,14 @@ impl Engine {
                 t.flow = flow_map[f.ix()].map(FlowIdx);
             }
         }
+        // Queue entries keep their keys; the tasks they name are unchanged.
         self.timers.remap(|kind| match kind {
             TimerKind::Rona { agent, task } => TimerKind::Rona {
-                agent: remap_agent(agent),
+                agent: must(agent),
                 task,
             },
             TimerKind::AutoWrapUp { agent, task } => TimerKind::AutoWrapUp {
-                agent: remap_agent(agent),
+                agent: must(agent),
                 task,
             },
             other => other,
@@ -200,14 +235,15 @@ impl Engine {
         // Rebuild the ready sets under the new membership, keeping each agent's ready_since.
         for i in 0..self.agents.len() {
             let agent = AgentIdx(i as u32);
-            self.agents[i].ready = false;
-            if self.routable_now(agent) {
-                let tenant = self.tenant.clone();
-                for m in &tenant.agents[i].queues {
-                    let key = (self.ready_key(agent, m.queue, m.rank), agent);
-                    self.queues[m.queue.ix()].ready.insert(key);
+            for channel in Channel::ALL {
+                if self.routable(agent, channel) {
+                    let tenant = self.tenant.clone();
+                    for m in &tenant.agents[i].queues {
+                        let key = (self.ready_key(agent, channel, m.queue, m.rank), agent);
+                        self.queues[m.queue.ix()].ready[channel.ix()].insert(key);
+                    }
+                    self.agents[i].ready[channel.ix()] = true;
                 }
-                self.agents[i].ready = true;
             }
         }
         for (qi, n) in self.count_staffed().into_iter().enumerate() {
@@ -215,7 +251,6 @@ impl Engine {
         }
         self.route_pending = true;
         self.event(EventKind::ConfigApplied);
-
         Ok(())
     }
 }

@@ -1,44 +1,58 @@
-//! Queues and routing (FLW-02, AGT-02..05): waiting tasks ordered by priority
-//! then arrival, ready agents ordered by the queue's strategy, the two-step offer
-//! (Connecting, then Contact Request), and RONA, which puts the task back at its
-//! original position.
+//! Queues and routing (FLW-02, FLW-03, AGT-02..05, AGT-09..12): waiting tasks
+//! ordered by priority then arrival, per channel; ready agents ordered by the
+//! queue's strategy; the two-step offer (Connecting, then Contact Request) with
+//! the popover each kind of request shows; and offers that fail (RONA), which
+//! put an inbound task back at its original position.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Queue;
-use crate::event::{EventKind, OfferOutcome, StateReason};
+use crate::event::{
+    AbandonStage, ConsultEnd, EventKind, OfferOutcome, Presence, Role, StateReason, TaskOutcome,
+    WorkPhase,
+};
 use crate::ids::*;
-use crate::output::{ContactRequest, Effect, Notice};
-
+use crate::legs::{Channel, Leg};
+use crate::output::{ContactRequest, Effect, Notice, RequestKind};
 use crate::time::SimDuration;
 
 use super::Engine;
-use super::agents::{Phase, Presence, VoiceWork};
+use super::agents::Work;
 use super::tasks::Stage;
 use super::timers::{TimerKey, TimerKind};
 
-/// A waiting task's place: (9 - priority, arrival sequence). Smaller is served first.
-/// The key is kept by the task across offers, so a task that comes back after RONA
-/// takes its original place.
+/// A waiting entry's place: (9 - priority, arrival sequence). Smaller is served first.
+/// A task keeps its key across offers, so after RONA it takes its original place.
 pub(crate) type QueueKey = (u8, u64);
+
+/// What waits in a queue: a task, or a consult request about a task (VOI-03).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub task: TaskId,
+    pub consult: bool,
+}
 
 /// A queue's run-time state.
 #[derive(Clone, Debug)]
 pub(crate) struct QueueRt {
-    pub waiting: BTreeMap<QueueKey, TaskId>,
-    /// Ready member agents, best first: (strategy key, agent).
-    pub ready: BTreeSet<(u64, AgentIdx)>,
-    /// Member agents who are staffed for voice: logged in, not Idle, not in RONA.
+    /// Waiting entries per channel.
+    pub waiting: [BTreeMap<QueueKey, Entry>; 4],
+    /// Ready member agents per channel, best first: (strategy key, agent).
+    pub ready: [BTreeSet<(u64, AgentIdx)>; 4],
+    /// Member agents staffed for voice: logged in, and Available or on a call.
     pub staffed: u32,
     /// Moving average of handle times (FLW-03), seeded by the queue's configured estimate.
     pub handle_estimate: SimDuration,
 }
 
+/// The RONA timeout of an offer that comes through no queue.
+const DIRECT_OFFER_TIMEOUT: SimDuration = SimDuration::from_secs(18);
+
 impl QueueRt {
     pub fn new(q: &Queue) -> QueueRt {
         QueueRt {
-            waiting: BTreeMap::new(),
-            ready: BTreeSet::new(),
+            waiting: Default::default(),
+            ready: Default::default(),
             staffed: 0,
             handle_estimate: q.handle_time_estimate,
         }
@@ -46,13 +60,19 @@ impl QueueRt {
 }
 
 impl Engine {
-    /// Estimated wait of the task at `position` (FLW-03), in whole seconds rounded up: the tasks ahead that ready
-    /// agents cannot take at once, times the queue's handle-time estimate, shared among
-    /// its staffed agents: `max(0, position - ready) x estimate / staffed`. `None` while
-    /// no agent is staffed (the wait is unbounded).
-    pub(crate) fn ewt(&self, queue: QueueIdx, position: u32) -> Option<SimDuration> {
+    /// Estimated wait of the task at `position` (FLW-03), in whole seconds rounded up:
+    /// the tasks ahead that ready agents cannot take at once, times the queue's
+    /// handle-time estimate, shared among its staffed agents:
+    /// `max(0, position - ready) x estimate / staffed`. `None` while no agent is
+    /// staffed (the wait is unbounded).
+    pub(crate) fn ewt(
+        &self,
+        queue: QueueIdx,
+        channel: Channel,
+        position: u32,
+    ) -> Option<SimDuration> {
         let q = &self.queues[queue.ix()];
-        let ahead = (position as u64).saturating_sub(q.ready.len() as u64);
+        let ahead = (position as u64).saturating_sub(q.ready[channel.ix()].len() as u64);
         (q.staffed > 0).then(|| {
             let micros = q.handle_estimate.0 * ahead / q.staffed as u64;
             SimDuration::from_secs(micros.div_ceil(1_000_000))
@@ -66,12 +86,17 @@ impl Engine {
         q.handle_estimate = SimDuration((old + (new - old) / 8) as u64);
     }
 
-    /// 1-based position of the task with `key` in `queue`.
-    pub(crate) fn position(&self, queue: QueueIdx, key: QueueKey) -> u32 {
-        self.queues[queue.ix()].waiting.range(..key).count() as u32 + 1
+    /// 1-based position of a task with `key` in the queue's map for `channel`, among
+    /// the tasks (consult requests waiting there are agents', not customers').
+    pub(crate) fn position(&self, queue: QueueIdx, channel: Channel, key: QueueKey) -> u32 {
+        self.queues[queue.ix()].waiting[channel.ix()]
+            .range(..key)
+            .filter(|(_, e)| !e.consult)
+            .count() as u32
+            + 1
     }
 
-    /// Puts a task in a queue (FLW-02).
+    /// Puts a task in a queue (FLW-02), keeping its priority if it had one.
     pub(crate) fn enqueue(&mut self, task: TaskId, queue: QueueIdx, priority: u8) {
         self.next_seq += 1;
         let key = (9 - priority.min(9), self.next_seq);
@@ -81,135 +106,267 @@ impl Engine {
         t.queue = Some(queue);
         t.key = key;
         t.first_queued.get_or_insert(now);
-        let call = t.call;
-        self.queues[queue.ix()].waiting.insert(key, task);
-        let position = self.position(queue, key);
-        let ewt = self.ewt(queue, position);
-        self.event(EventKind::TaskQueued {
-            task,
-            queue,
-            position,
-            priority,
-            requeued: false,
-            ewt,
-        });
-        self.effect(Effect::QueueMusic { call, queue });
-        self.route_pending = true;
+        self.put_back(task, false);
     }
 
-    /// Puts a task back at its original position (AGT-04).
-    fn requeue(&mut self, task: TaskId) {
+    /// Puts a task at its key in its queue (a new entry, or back after RONA: AGT-04).
+    fn put_back(&mut self, task: TaskId, requeued: bool) {
         let t = self.tasks.get_mut(&task).expect("live task");
-        let queue = t.queue.expect("an offered task came from a queue");
-        let key = t.key;
-        let priority = 9 - key.0;
+        let queue = t.queue.expect("a queued task has a queue");
+        let (key, channel, customer) = (t.key, t.channel, t.customer);
         t.stage = Stage::Queued;
-        t.agent = None;
-        let call = t.call;
-        self.queues[queue.ix()].waiting.insert(key, task);
-        let position = self.position(queue, key);
-        let ewt = self.ewt(queue, position);
+        t.owner = None;
+        self.queues[queue.ix()].waiting[channel.ix()].insert(
+            key,
+            Entry {
+                task,
+                consult: false,
+            },
+        );
+        let position = self.position(queue, channel, key);
+        let ewt = self.ewt(queue, channel, position);
         self.event(EventKind::TaskQueued {
             task,
             queue,
             position,
-            priority,
-            requeued: true,
+            priority: 9 - key.0,
+            requeued,
             ewt,
         });
-
-        self.effect(Effect::QueueMusic { call, queue });
+        if let Leg::Customer(call) = customer
+            && channel == Channel::Voice
+        {
+            self.effect(Effect::QueueMusic { call, queue });
+        }
         self.route_pending = true;
     }
 
-    /// Offers waiting tasks to ready agents until no queue has both.
-    /// Across queues, the task with the best (priority, arrival) goes first.
+    /// Puts a consult request in a queue, or back at its place.
+    pub(crate) fn queue_consult(&mut self, task: TaskId, queue: QueueIdx, key: QueueKey) {
+        let waiting = &mut self.queues[queue.ix()].waiting[Channel::Voice.ix()];
+        waiting.insert(
+            key,
+            Entry {
+                task,
+                consult: true,
+            },
+        );
+        let position = waiting.range(..key).filter(|(_, e)| e.consult).count() as u32 + 1;
+        self.event(EventKind::ConsultQueued {
+            task,
+            queue,
+            position,
+        });
+        self.route_pending = true;
+    }
+
+    /// Whether `agent` may be offered `entry` (never the transferring agent, VOI-17;
+    /// never the consulting agent its own consult).
+    fn may_offer(&self, entry: Entry, agent: AgentIdx) -> bool {
+        let t = &self.tasks[&entry.task];
+        if entry.consult {
+            t.owner != Some(agent)
+        } else {
+            t.exclude != Some(agent)
+        }
+    }
+
+    /// The first (entry, agent) a queue can match for a channel.
+    fn candidate(&self, queue: usize, channel: Channel) -> Option<(QueueKey, Entry, AgentIdx)> {
+        let q = &self.queues[queue];
+        let ready = &q.ready[channel.ix()];
+        if ready.is_empty() {
+            return None;
+        }
+        for (&key, &entry) in &q.waiting[channel.ix()] {
+            if let Some(&(_, agent)) = ready.iter().find(|(_, a)| self.may_offer(entry, *a)) {
+                return Some((key, entry, agent));
+            }
+        }
+        None
+    }
+
+    /// Offers waiting entries to ready agents until none can be matched. Per channel,
+    /// across queues, the best (priority, arrival) goes first.
     pub(crate) fn route(&mut self) {
         if !self.route_pending {
             return;
         }
         self.route_pending = false;
-        loop {
-            let mut best: Option<(QueueKey, usize)> = None;
-            for (qi, q) in self.queues.iter().enumerate() {
-                if q.ready.is_empty() {
-                    continue;
+        for channel in Channel::ALL {
+            loop {
+                let mut best: Option<(QueueKey, usize, Entry, AgentIdx)> = None;
+                for qi in 0..self.queues.len() {
+                    if let Some((key, entry, agent)) = self.candidate(qi, channel)
+                        && best.is_none_or(|b| key < b.0)
+                    {
+                        best = Some((key, qi, entry, agent));
+                    }
                 }
-                if let Some((&key, _)) = q.waiting.first_key_value()
-                    && best.is_none_or(|(b, _)| key < b)
-                {
-                    best = Some((key, qi));
+                let Some((key, qi, entry, agent)) = best else {
+                    break;
+                };
+                self.queues[qi].waiting[channel.ix()].remove(&key);
+                let queue = QueueIdx(qi as u32);
+                if entry.consult {
+                    let via_ep_dn = self.tasks[&entry.task]
+                        .consult
+                        .as_ref()
+                        .is_some_and(|c| c.via_ep_dn);
+                    if let Some(c) = self
+                        .tasks
+                        .get_mut(&entry.task)
+                        .and_then(|t| t.consult.as_mut())
+                    {
+                        c.queued = None;
+                        c.offered_to = Some(agent);
+                        c.key = key;
+                    }
+                    let kind = if via_ep_dn {
+                        RequestKind::ConsultViaEntryPoint
+                    } else {
+                        RequestKind::Consult
+                    };
+                    self.offer(entry.task, agent, Some(queue), kind, Role::Consulted);
+                } else {
+                    let t = self.tasks.get_mut(&entry.task).expect("live task");
+                    t.stage = Stage::Offered;
+                    t.owner = Some(agent);
+                    let kind = if t.transferred {
+                        RequestKind::Transfer
+                    } else {
+                        RequestKind::Inbound
+                    };
+                    self.offer(entry.task, agent, Some(queue), kind, Role::Owner);
                 }
             }
-            let Some((key, qi)) = best else { return };
-            let q = &mut self.queues[qi];
-            let task = q.waiting.remove(&key).expect("head exists");
-            let &(_, agent) = q.ready.first().expect("ready agent exists");
-            self.offer(task, agent, QueueIdx(qi as u32));
         }
     }
 
     /// Step one of an offer: Connecting, ring the phone, arm RONA (AGT-03, AGT-04).
-    fn offer(&mut self, task: TaskId, agent: AgentIdx, queue: QueueIdx) {
-        let deadline = self.now + self.tenant.queues[queue.ix()].max_time_available;
-        let timer = self.timers.set(deadline, TimerKind::Rona { agent, task });
-        let t = self.tasks.get_mut(&task).expect("live task");
-        t.stage = Stage::Offered;
-        t.agent = Some(agent);
-        let a = &mut self.agents[agent.ix()];
-        let before = a.view();
-        a.voice = Some(VoiceWork {
-            task,
-            phase: Phase::Connecting,
+    /// A digital request shows its Contact Request at once (there is no phone).
+    pub(crate) fn offer(
+        &mut self,
+        task: TaskId,
+        agent: AgentIdx,
+        queue: Option<QueueIdx>,
+        request: RequestKind,
+        role: Role,
+    ) {
+        let timeout = queue.map_or(DIRECT_OFFER_TIMEOUT, |q| {
+            self.tenant.queues[q.ix()].max_time_available
         });
-        a.timer = Some(timer);
+        let timer = self
+            .timers
+            .set(self.now + timeout, TimerKind::Rona { agent, task });
+        let channel = self.tasks[&task].channel;
+        let work = Work {
+            task,
+            channel,
+            role,
+            phase: WorkPhase::Connecting,
+            request,
+            timer: Some(timer),
+            since: self.now,
+            controls: Default::default(),
+        };
         self.event(EventKind::OfferConnecting { task, agent });
-        self.agent_changed(agent, before, StateReason::Offer);
+        self.set_work(agent, task, Some(work), StateReason::Offer);
         self.notify(agent, Notice::Connecting { task });
-        self.effect(Effect::RingAgent { agent, task });
+        if channel == Channel::Voice {
+            self.effect(Effect::RingAgent { agent, task });
+        } else {
+            self.contact_request(agent, task);
+        }
     }
 
-    /// Step two: the phone rings, the Contact Request shows (AGT-03).
-    pub(crate) fn contact_request(&mut self, agent: AgentIdx) {
-        let a = &mut self.agents[agent.ix()];
-        let before = a.view();
-        let Some(work) = a.voice.as_mut() else { return };
-        work.phase = Phase::Ringing;
-        let task = work.task;
-        self.event(EventKind::ContactRequest { task, agent });
-        self.agent_changed(agent, before, StateReason::ContactRequest);
+    /// The offer's timeout, for the Contact Request.
+    fn offer_timeout(&self, task: TaskId, request: RequestKind) -> SimDuration {
         let t = &self.tasks[&task];
-        let queue = t.queue.expect("offered from a queue");
-        let notice = Notice::ContactRequest(Box::new(ContactRequest {
+        let queue = match request {
+            RequestKind::Consult | RequestKind::ConsultViaEntryPoint => t
+                .consult
+                .as_ref()
+                .and_then(|c| c.queue_of_request)
+                .or(t.queue),
+            _ => t.queue,
+        };
+        queue.map_or(DIRECT_OFFER_TIMEOUT, |q| {
+            self.tenant.queues[q.ix()].max_time_available
+        })
+    }
+
+    /// Step two: the phone rings, the Contact Request shows (AGT-03) with what its
+    /// kind of request shows (AGT-09..AGT-12).
+    pub(crate) fn contact_request(&mut self, agent: AgentIdx, task: TaskId) {
+        let Some(mut work) = self.agents[agent.ix()].work_on(task).copied() else {
+            return;
+        };
+        work.phase = WorkPhase::Ringing;
+        self.event(EventKind::ContactRequest { task, agent });
+        self.set_work(agent, task, Some(work), StateReason::ContactRequest);
+        let t = &self.tasks[&task];
+        let mut variables = Vec::new();
+        let owner = t.owner.filter(|_| work.role == Role::Consulted);
+        match (work.request, owner) {
+            (RequestKind::Consult, Some(a1)) => {
+                // AGT-11: the consulting agent's name, DN and team, then up to six.
+                let a = &self.tenant.agents[a1.ix()];
+                variables.push(("Agent Name".to_string(), a.name.clone()));
+                variables.push(("Agent DN".to_string(), a.dn.to_string()));
+                variables.push((
+                    "Agent Team".to_string(),
+                    self.tenant.teams[a.team.ix()].name.clone(),
+                ));
+            }
+            (RequestKind::ConsultViaEntryPoint, Some(a1)) => {
+                // AGT-12: the consulting agent's DN, then up to six.
+                variables.push((
+                    "Agent DN".to_string(),
+                    self.tenant.agents[a1.ix()].dn.to_string(),
+                ));
+            }
+            _ => {}
+        }
+        variables.extend(self.popover_variables(task));
+        let notice = ContactRequest {
             task,
+            kind: work.request,
+            channel: t.channel,
             from: t.from.clone(),
             to: t.to.clone(),
-            queue,
-            variables: self.popover_variables(task),
-            timeout: self.tenant.queues[queue.ix()].max_time_available,
-        }));
-        self.notify(agent, notice);
+            queue: t.queue,
+            variables,
+            timeout: self.offer_timeout(task, work.request),
+        };
+        self.notify(agent, Notice::ContactRequest(Box::new(notice)));
     }
 
     pub(crate) fn rona_timer(&mut self, key: TimerKey, agent: AgentIdx, task: TaskId) {
-        let a = &self.agents[agent.ix()];
-        if a.timer == Some(key) && a.voice.is_some_and(|w| w.task == task) {
-            self.agents[agent.ix()].timer = None;
-            self.rona(agent, OfferOutcome::NoAnswer);
+        let armed = self.agents[agent.ix()]
+            .work_on(task)
+            .is_some_and(|w| w.timer == Some(key));
+        if armed {
+            if let Some(w) = self.agents[agent.ix()].work_on_mut(task) {
+                w.timer = None;
+            }
+            self.offer_failed(agent, task, OfferOutcome::NoAnswer);
         }
     }
 
-    /// The offer failed: the agent goes to RONA, the task back to its place (AGT-04, AGT-05).
-    pub(crate) fn rona(&mut self, agent: AgentIdx, outcome: OfferOutcome) {
-        let a = &mut self.agents[agent.ix()];
-        let before = a.view();
-        let Some(work) = a.voice.take() else { return };
-        if let Some(key) = a.timer.take() {
+    /// Ends an offer's work: the agent's request disappears and its timer with it.
+    fn end_offer(
+        &mut self,
+        agent: AgentIdx,
+        task: TaskId,
+        outcome: OfferOutcome,
+        reason: StateReason,
+    ) -> Option<Work> {
+        let work = self.agents[agent.ix()].work_on(task).copied()?;
+        if let Some(key) = work.timer {
             self.timers.cancel(key);
         }
-        a.presence = Presence::Rona;
-        let task = work.task;
-        if outcome != OfferOutcome::DeviceFailed {
+        if work.channel == Channel::Voice && outcome != OfferOutcome::DeviceFailed {
             self.effect(Effect::StopRinging { agent, task });
         }
         self.event(EventKind::OfferEnded {
@@ -217,31 +374,79 @@ impl Engine {
             agent,
             outcome,
         });
+        self.set_work(agent, task, None, reason);
+        Some(work)
+    }
+
+    /// The offer failed (no answer, declined, device failure). The agent goes to
+    /// RONA (AGT-04, AGT-05), except for its own outdial; what happens to the
+    /// request depends on what it was.
+    pub(crate) fn offer_failed(&mut self, agent: AgentIdx, task: TaskId, outcome: OfferOutcome) {
         let reason = match outcome {
             OfferOutcome::Declined => StateReason::Declined,
             OfferOutcome::DeviceFailed => StateReason::DeviceFailed,
             _ => StateReason::NoAnswer,
         };
-        self.agent_changed(agent, before, reason);
-        self.notify(agent, Notice::Rona { task });
-        self.requeue(task);
+        let Some(work) = self.end_offer(agent, task, outcome, reason) else {
+            return;
+        };
+        if work.request != RequestKind::Outdial {
+            self.set_presence(agent, Presence::Rona, reason);
+            self.notify(agent, Notice::Rona { task });
+        }
+        match work.request {
+            RequestKind::Inbound => self.put_back(task, true),
+            RequestKind::Consult | RequestKind::ConsultViaEntryPoint => {
+                self.consult_offer_failed(task)
+            }
+            RequestKind::Transfer => {
+                // VOI-16: a transfer the target does not accept abandons the call.
+                self.release_customer(task);
+                self.customer_gone(
+                    task,
+                    TaskOutcome::Abandoned {
+                        stage: AbandonStage::Transfer,
+                    },
+                );
+            }
+            RequestKind::Outdial => {
+                let t = self.tasks.get_mut(&task).expect("live task");
+                t.outcome = Some(TaskOutcome::Cancelled);
+                t.stage = Stage::Ended;
+                self.close_if_done(task);
+            }
+        }
     }
 
-    /// The offer ends because the caller hung up.
+    /// The offer ends because the caller hung up or the request was taken back.
     pub(crate) fn withdraw_offer(&mut self, agent: AgentIdx, task: TaskId) {
-        let a = &mut self.agents[agent.ix()];
-        let before = a.view();
-        a.voice = None;
-        if let Some(key) = a.timer.take() {
-            self.timers.cancel(key);
+        if self
+            .end_offer(
+                agent,
+                task,
+                OfferOutcome::Withdrawn,
+                StateReason::OfferWithdrawn,
+            )
+            .is_some()
+        {
+            self.notify(agent, Notice::OfferWithdrawn { task });
         }
-        self.effect(Effect::StopRinging { agent, task });
-        self.event(EventKind::OfferEnded {
-            task,
-            agent,
-            outcome: OfferOutcome::Withdrawn,
-        });
-        self.agent_changed(agent, before, StateReason::OfferWithdrawn);
-        self.notify(agent, Notice::OfferWithdrawn { task });
+    }
+
+    /// A consult request's offer failed: a consult to a named agent fails (VOI-07);
+    /// one through a queue waits for the next agent, at its place.
+    fn consult_offer_failed(&mut self, task: TaskId) {
+        let Some(c) = self.tasks.get_mut(&task).and_then(|t| t.consult.as_mut()) else {
+            return;
+        };
+        c.offered_to = None;
+        match c.queue_of_request {
+            Some(queue) => {
+                let key = c.key;
+                c.queued = Some(queue);
+                self.queue_consult(task, queue, key);
+            }
+            None => self.consult_failed(task, ConsultEnd::Failed),
+        }
     }
 }

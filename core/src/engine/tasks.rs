@@ -1,37 +1,43 @@
-//! A voice task's life: arrival at a support number (CHN-03), answer (VOI-01),
-//! hold and resume (VOI-02), recording (REC-01), the end by either side, wrap-up
-//! with a reason (VOI-19), and callers who abandon anywhere before an answer.
+//! A task's life: arrival (a call at a support number, CHN-03, or a contact at
+//! a digital entry point), answer (VOI-01), hold and resume (VOI-02), the end by
+//! either side, wrap-up with a reason (VOI-19), and customers who leave before an
+//! answer. A task can have several agents at once (an owner, a consulted agent,
+//! earlier owners wrapping up after a transfer); it closes when its customer is
+//! gone and no agent works on it any more.
 
 use compact_str::CompactString;
 
 use crate::dtmf::Digit;
-use crate::event::{
-    AbandonStage, CallNumbers, EndCause, EventKind, Ignored, StateReason, TaskOutcome,
-};
+use crate::event::*;
 use crate::ids::*;
-use crate::output::{Effect, Notice};
+use crate::legs::{Channel, Leg, Mix};
+use crate::matrix::Control;
+use crate::output::{Effect, Notice, RequestKind};
 use crate::refusal::Refusal;
 use crate::time::SimTime;
 
 use super::Engine;
-use super::agents::{Phase, Presence};
+use super::agents::Work;
+use super::consult::Consult;
 use super::flow::FlowWait;
 use super::routing::QueueKey;
 use super::timers::{TimerKey, TimerKind};
 
-/// Where a task is. A live task is in exactly one stage (an audited invariant).
+/// Where a task is, from the customer's side. A live task is in exactly one stage.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Stage {
     /// Running its entry point's flow.
     Flow(FlowWait),
     /// Waiting in `Task::queue`.
     Queued,
-    /// Offered to `Task::agent`.
+    /// Offered to `Task::owner`, who has not accepted yet.
     Offered,
-    /// Answered: the caller and the agent are connected.
+    /// An outdial: its agent answered, the customer is being dialled.
+    Dialing,
+    /// Answered: the customer is connected with the owner (an agent, or a number).
     Connected,
-    /// The call ended; the agent wraps up.
-    WrapUp,
+    /// The customer is gone; agents may still be wrapping up.
+    Ended,
 }
 
 impl Stage {
@@ -40,32 +46,73 @@ impl Stage {
             Stage::Flow(_) => "flow",
             Stage::Queued => "queued",
             Stage::Offered => "offered",
+            Stage::Dialing => "dialing",
             Stage::Connected => "connected",
-            Stage::WrapUp => "wrap_up",
+            Stage::Ended => "wrap_up",
         }
     }
+}
+
+/// A call-associated variable's value and its save history (CAD-03).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct VarSlot {
+    pub value: Option<CompactString>,
+    pub version: u32,
+    pub saved_by: Option<AgentIdx>,
+    pub saved_at: Option<SimTime>,
+}
+
+/// The recording of a call (REC-01..REC-03).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Recording {
+    Off,
+    On,
+    /// Paused; with a privacy shield, the timer that resumes it.
+    Paused {
+        timer: Option<TimerKey>,
+    },
 }
 
 /// One live customer interaction.
 #[derive(Clone, Debug)]
 pub(crate) struct Task {
-    pub call: CallId,
+    pub kind: TaskKind,
+    pub channel: Channel,
+    pub customer: Leg,
+    pub customer_live: bool,
     pub ep: EpIdx,
     pub from: CompactString,
     pub to: CompactString,
     pub stage: Stage,
     pub flow: Option<FlowIdx>,
     /// The flow's variables (call-associated data), by [`VarIdx`].
-    pub vars: Vec<Option<CompactString>>,
+    pub vars: Vec<VarSlot>,
     /// The last key a menu took.
     pub digit: Option<Digit>,
     pub queue: Option<QueueIdx>,
     pub key: QueueKey,
     pub first_queued: Option<SimTime>,
     pub answered: Option<SimTime>,
-    pub agent: Option<AgentIdx>,
+    /// The agent who owns the task (agent 1), or is being offered it.
+    pub owner: Option<AgentIdx>,
+    /// A number the customer was transferred to, which now owns the call.
+    pub external_owner: Option<LegId>,
+    /// A blind transfer to a number being dialled: (request, leg).
+    pub transfer_dial: Option<(RequestId, LegId)>,
     pub held: bool,
-    pub recording: bool,
+    pub recording: Recording,
+    pub consult: Option<Box<Consult>>,
+    pub conference: bool,
+    /// An agent this task is never routed back to (VOI-17).
+    pub exclude: Option<AgentIdx>,
+    /// The next offer of this task is a transfer.
+    pub transferred: bool,
+    /// Agents holding work on this task.
+    pub workers: u8,
+    /// How the task ends, once known.
+    pub outcome: Option<TaskOutcome>,
+    /// The last audio mix sent for the task.
+    pub mix: Option<Box<Mix>>,
 }
 
 /// How an answered call ends.
@@ -75,30 +122,21 @@ pub(crate) enum EndKind {
     AgentHungUp,
     AgentDeviceFailed,
     CustomerHungUp,
+    TransferredOut,
 }
 
 impl Engine {
-    pub(crate) fn call_arrived(
+    /// Creates a task and runs its entry point's flow.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn create_task(
         &mut self,
-        call: CallId,
+        kind: TaskKind,
+        channel: Channel,
+        customer: Leg,
+        ep: EpIdx,
         from: CompactString,
         to: CompactString,
-    ) -> Result<(), Refusal> {
-        if self.calls.contains_key(&call) {
-            return Err(self.refuse(
-                None,
-                crate::input::ActionKind::Input,
-                Refusal::DuplicateCall { call },
-            ));
-        }
-        let Some(ep) = self.tenant.entry_point_for_number(&to) else {
-            let reason = Refusal::UnknownNumber {
-                number: to.to_string(),
-            };
-            let reason = self.refuse(None, crate::input::ActionKind::Input, reason);
-            self.effect(Effect::HangUp { call });
-            return Err(reason);
-        };
+    ) -> TaskId {
         let id = TaskId(self.next_task);
         self.next_task += 1;
         let flow = self.tenant.entry_points[ep.ix()].flow;
@@ -106,14 +144,20 @@ impl Engine {
             Some(f) => self.tenant.flows[f.ix()]
                 .variables
                 .iter()
-                .map(|v| v.default.as_deref().map(CompactString::from))
+                .map(|v| VarSlot {
+                    value: v.default.as_deref().map(CompactString::from),
+                    ..VarSlot::default()
+                })
                 .collect(),
             None => Vec::new(),
         };
         self.tasks.insert(
             id,
             Task {
-                call,
+                kind,
+                channel,
+                customer,
+                customer_live: kind == TaskKind::Inbound,
                 ep,
                 from: from.clone(),
                 to: to.clone(),
@@ -125,37 +169,118 @@ impl Engine {
                 key: (0, 0),
                 first_queued: None,
                 answered: None,
-
-                agent: None,
+                owner: None,
+                external_owner: None,
+                transfer_dial: None,
                 held: false,
-                recording: false,
+                recording: Recording::Off,
+                consult: None,
+                conference: false,
+                exclude: None,
+                transferred: false,
+                workers: 0,
+                outcome: None,
+                mix: None,
             },
         );
-        self.calls.insert(call, id);
+        if let Leg::Customer(call) = customer {
+            self.calls.insert(call, id);
+        }
         self.event(EventKind::TaskCreated {
             task: id,
-            call,
+            kind,
+            channel,
+            customer,
             ep,
             numbers: Box::new(CallNumbers { from, to }),
         });
+        id
+    }
 
-        let start = flow.map_or(StepIdx(0), |f| self.tenant.flows[f.ix()].start);
-        self.run_flow(id, start, Some(start));
+    pub(crate) fn call_arrived(
+        &mut self,
+        call: CallId,
+        from: CompactString,
+        to: CompactString,
+    ) -> Result<(), Refusal> {
+        if self.calls.contains_key(&call) {
+            return Err(Refusal::DuplicateCall { call });
+        }
+        let Some(ep) = self.tenant.entry_point_for_number(&to) else {
+            self.effect(Effect::Release {
+                leg: Leg::Customer(call),
+            });
+            return Err(Refusal::UnknownNumber {
+                number: to.to_string(),
+            });
+        };
+        let task = self.create_task(
+            TaskKind::Inbound,
+            Channel::Voice,
+            Leg::Customer(call),
+            ep,
+            from,
+            to,
+        );
+        self.start_flow(task);
         Ok(())
     }
 
-    pub(crate) fn customer_hung_up(&mut self, call: CallId) -> Result<(), Refusal> {
-        let Some(&task) = self.calls.get(&call) else {
-            self.event(EventKind::Ignored {
-                what: Ignored::CustomerGone,
+    pub(crate) fn digital_arrived(
+        &mut self,
+        contact: CallId,
+        ep: EpIdx,
+        from: CompactString,
+    ) -> Result<(), Refusal> {
+        if self.calls.contains_key(&contact) {
+            return Err(Refusal::DuplicateCall { call: contact });
+        }
+        let Some(e) = self.tenant.entry_points.get(ep.ix()) else {
+            return Err(Refusal::UnknownTarget {
+                what: "entry point".into(),
+                index: ep.0,
             });
-            return Ok(());
         };
+        let channel = Channel::of(e.channel);
+        if channel == Channel::Voice || e.queue_type != crate::config::QueueType::Inbound {
+            return Err(Refusal::NotDigitalEntryPoint { ep: e.name.clone() });
+        }
+        let to = CompactString::from(e.name.as_str());
+        let task = self.create_task(
+            TaskKind::Inbound,
+            channel,
+            Leg::Customer(contact),
+            ep,
+            from,
+            to,
+        );
+        self.start_flow(task);
+        Ok(())
+    }
+
+    fn start_flow(&mut self, task: TaskId) {
+        let flow = self.tasks[&task].flow;
+        let start = flow.map_or(StepIdx(0), |f| self.tenant.flows[f.ix()].start);
+        self.run_flow(task, start, Some(start));
+    }
+
+    pub(crate) fn customer_hung_up(&mut self, call: CallId) -> Result<(), Refusal> {
+        match self.calls.get(&call) {
+            Some(&task) => self.customer_left(task),
+            None => self.event(EventKind::Ignored {
+                what: Ignored::CustomerGone,
+            }),
+        }
+        Ok(())
+    }
+
+    /// The customer left (hung up, closed the chat).
+    pub(crate) fn customer_left(&mut self, task: TaskId) {
         let t = &self.tasks[&task];
         match t.stage {
             Stage::Flow(wait) => {
                 self.cancel_flow_wait(wait);
-                self.close(
+                self.customer_gone(
                     task,
                     TaskOutcome::Abandoned {
                         stage: AbandonStage::Flow,
@@ -163,9 +288,9 @@ impl Engine {
                 );
             }
             Stage::Queued => {
-                let (queue, key) = (t.queue.expect("queued"), t.key);
-                self.queues[queue.ix()].waiting.remove(&key);
-                self.close(
+                let (queue, key, channel) = (t.queue.expect("queued"), t.key, t.channel);
+                self.queues[queue.ix()].waiting[channel.ix()].remove(&key);
+                self.customer_gone(
                     task,
                     TaskOutcome::Abandoned {
                         stage: AbandonStage::Queue,
@@ -173,21 +298,76 @@ impl Engine {
                 );
             }
             Stage::Offered => {
-                let agent = t.agent.expect("offered to an agent");
-                self.withdraw_offer(agent, task);
-                self.close(
+                if let Some(agent) = t.owner {
+                    self.withdraw_offer(agent, task);
+                }
+                self.customer_gone(
                     task,
                     TaskOutcome::Abandoned {
                         stage: AbandonStage::Offer,
                     },
                 );
             }
+            Stage::Dialing => self.customer_gone(task, TaskOutcome::NotReached),
             Stage::Connected => self.end_call(task, EndKind::CustomerHungUp),
-            Stage::WrapUp => self.event(EventKind::Ignored {
+            Stage::Ended => self.event(EventKind::Ignored {
                 what: Ignored::CustomerGone,
             }),
         }
-        Ok(())
+    }
+
+    /// Releases the customer's leg (the engine hangs up on them).
+    pub(crate) fn release_customer(&mut self, task: TaskId) {
+        let t = &self.tasks[&task];
+        if t.customer_live {
+            let leg = t.customer;
+            self.effect(Effect::Release { leg });
+        }
+    }
+
+    /// The customer is gone for good; the task ends once its agents are done.
+    pub(crate) fn customer_gone(&mut self, task: TaskId, outcome: TaskOutcome) {
+        let t = self.tasks.get_mut(&task).expect("live task");
+        t.customer_live = false;
+        t.stage = Stage::Ended;
+        t.held = false;
+        t.outcome.get_or_insert(outcome);
+        let customer = t.customer;
+        if let Some((_, leg)) = t.transfer_dial.take() {
+            // A transfer still dialling is cancelled.
+            self.forget_leg(leg);
+            self.effect(Effect::Release {
+                leg: Leg::External(leg),
+            });
+        }
+        match customer {
+            Leg::Customer(call) => {
+                if self.calls.get(&call) == Some(&task) {
+                    self.calls.remove(&call);
+                }
+            }
+            Leg::External(leg) => {
+                self.forget_leg(leg);
+            }
+            Leg::Agent(_) => {}
+        }
+        self.close_if_done(task);
+    }
+
+    /// Closes the task if its customer is gone and no agent works on it.
+    pub(crate) fn close_if_done(&mut self, task: TaskId) {
+        let Some(t) = self.tasks.get(&task) else {
+            return;
+        };
+        if t.stage != Stage::Ended || t.workers > 0 {
+            return;
+        }
+        let outcome = t.outcome.unwrap_or(TaskOutcome::Handled);
+        if let Some(ext) = t.external_owner {
+            self.forget_leg(ext);
+        }
+        self.tasks.remove(&task);
+        self.event(EventKind::TaskClosed { task, outcome });
     }
 
     pub(crate) fn customer_digit(&mut self, call: CallId, digit: Digit) -> Result<(), Refusal> {
@@ -200,150 +380,286 @@ impl Engine {
         Ok(())
     }
 
-    /// The agent answers the offer (VOI-01, REC-01).
-    pub(crate) fn answer(&mut self, agent: AgentIdx, task: TaskId) {
-        let a = &mut self.agents[agent.ix()];
-        let before = a.view();
-        if let Some(key) = a.timer.take() {
-            self.timers.cancel(key);
-        }
-        a.off_hook = true;
-        if let Some(w) = a.voice.as_mut() {
-            w.phase = Phase::Engaged;
-        }
-        let now = self.now;
-        let t = self.tasks.get_mut(&task).expect("live task");
-        t.stage = Stage::Connected;
-        t.answered = Some(now);
-        let waited = now.since(t.first_queued.unwrap_or(now));
-        let (call, queue) = (t.call, t.queue.expect("answered from a queue"));
-        self.event(EventKind::OfferEnded {
-            task,
-            agent,
-            outcome: crate::event::OfferOutcome::Accepted,
-        });
-        self.event(EventKind::TaskAnswered {
-            task,
-            agent,
-            waited,
-        });
-        self.agent_changed(agent, before, StateReason::Answered);
-        self.effect(Effect::Bridge { call, agent });
-        if self.tenant.queues[queue.ix()].recording {
-            self.tasks.get_mut(&task).expect("live task").recording = true;
-            self.event(EventKind::RecordingStarted { task });
-            self.effect(Effect::StartRecording { task, call });
+    /// The agent accepted an offer (answered the phone, or Accept on the desktop).
+    pub(crate) fn accept_offer(&mut self, agent: AgentIdx, task: TaskId) {
+        let Some(work) = self.agents[agent.ix()].work_on(task).copied() else {
+            return;
+        };
+        match work.request {
+            RequestKind::Inbound | RequestKind::Transfer => self.answer(agent, task, work),
+            RequestKind::Outdial => self.outdial_accepted(agent, task, work),
+            RequestKind::Consult | RequestKind::ConsultViaEntryPoint => {
+                self.consult_accepted(agent, task, work)
+            }
         }
     }
 
-    /// The task must exist and be this agent's.
-    fn own_task(&self, agent: AgentIdx, task: TaskId) -> Result<&Task, Refusal> {
+    /// Puts an accepted offer's work into Engaged (or another phase) and logs the end of the offer.
+    pub(crate) fn engage(
+        &mut self,
+        agent: AgentIdx,
+        task: TaskId,
+        mut work: Work,
+        reason: StateReason,
+    ) {
+        if let Some(key) = work.timer.take() {
+            self.timers.cancel(key);
+        }
+        work.phase = WorkPhase::Engaged;
+        self.event(EventKind::OfferEnded {
+            task,
+            agent,
+            outcome: OfferOutcome::Accepted,
+        });
+        self.set_work(agent, task, Some(work), reason);
+    }
+
+    /// The agent answers a customer's task (VOI-01, REC-01), first or after a transfer.
+    fn answer(&mut self, agent: AgentIdx, task: TaskId, work: Work) {
+        self.engage(agent, task, work, StateReason::Answered);
+        let now = self.now;
+        let t = self.tasks.get_mut(&task).expect("live task");
+        t.stage = Stage::Connected;
+        t.owner = Some(agent);
+        t.held = false;
+        let first = t.answered.is_none();
+        if first {
+            t.answered = Some(now);
+            let waited = now.since(t.first_queued.unwrap_or(now));
+            self.event(EventKind::TaskAnswered {
+                task,
+                agent,
+                waited,
+            });
+        } else {
+            t.transferred = false;
+            self.event(EventKind::Transferred {
+                task,
+                to: Leg::Agent(agent),
+            });
+        }
+        self.start_recording_if_configured(task);
+        self.media_changed(task);
+        self.send_variables(task, agent);
+    }
+
+    /// The task must exist and this agent must work on it.
+    pub(crate) fn own_task(&self, agent: AgentIdx, task: TaskId) -> Result<&Task, Refusal> {
         let t = self.tasks.get(&task).ok_or(Refusal::UnknownTask { task })?;
-        if t.agent != Some(agent) {
+        if self.agents[agent.ix()].work_on(task).is_none() {
             return Err(Refusal::NotYourTask { task });
         }
         Ok(t)
     }
 
-    /// The task must be this agent's and answered (VOI-01).
-    fn connected_task(&self, agent: AgentIdx, task: TaskId) -> Result<&Task, Refusal> {
-        let t = self.own_task(agent, task)?;
-        match t.stage {
-            Stage::Connected => Ok(t),
-            Stage::WrapUp => Err(Refusal::TaskEnded { task }),
-            _ => Err(Refusal::NotAccepted { task }),
-        }
-    }
-
     pub(crate) fn accept(&mut self, agent: AgentIdx, task: TaskId) -> Result<(), Refusal> {
-        let t = self.own_task(agent, task)?;
-        if t.stage != Stage::Offered {
+        self.own_task(agent, task)?;
+        let work = *self.agents[agent.ix()].work_on(task).expect("checked");
+        if !matches!(work.phase, WorkPhase::Connecting | WorkPhase::Ringing) {
             return Err(Refusal::NoOffer { task });
         }
-        if self.tenant.agents[agent.ix()].handset {
+        if work.channel == Channel::Voice && self.tenant.agents[agent.ix()].handset {
             return Err(Refusal::AnswerOnHandset);
         }
-        self.answer(agent, task);
+        if work.channel == Channel::Voice {
+            self.agents[agent.ix()].off_hook = true;
+        }
+        self.accept_offer(agent, task);
         Ok(())
     }
 
-    /// Hold (VOI-02: the caller hears music on hold) or resume.
+    /// Accepts every pending request the desktop can accept (AGT-07).
+    pub(crate) fn accept_all(&mut self, agent: AgentIdx) -> Result<(), Refusal> {
+        let handset = self.tenant.agents[agent.ix()].handset;
+        let mut pending: Vec<(u8, SimTime, TaskId, Channel)> = self.agents[agent.ix()]
+            .work
+            .iter()
+            .filter(|w| matches!(w.phase, WorkPhase::Connecting | WorkPhase::Ringing))
+            .filter(|w| !(handset && w.channel == Channel::Voice))
+            .map(|w| (w.channel.stack_rank(), w.since, w.task, w.channel))
+            .collect();
+        if pending.is_empty() {
+            return Err(Refusal::NothingToAccept);
+        }
+        pending.sort();
+        for (_, _, task, channel) in pending {
+            if channel == Channel::Voice {
+                self.agents[agent.ix()].off_hook = true;
+            }
+            self.accept_offer(agent, task);
+        }
+        Ok(())
+    }
+
+    /// Checks an owner's action on a voice call against the participants' table.
+    pub(crate) fn check_call(
+        &self,
+        agent: AgentIdx,
+        task: TaskId,
+        control: Control,
+    ) -> Result<(), Refusal> {
+        let t = self.own_task(agent, task)?;
+        let work = self.agents[agent.ix()].work_on(task).expect("checked");
+        if t.channel != Channel::Voice
+            && !matches!(
+                control,
+                Control::End | Control::EditVariables | Control::WrapUp
+            )
+        {
+            return Err(Refusal::NotVoice {
+                task,
+                channel: t.channel.name().to_string(),
+            });
+        }
+        match work.phase {
+            WorkPhase::Connecting | WorkPhase::Ringing => {
+                return Err(Refusal::NotAccepted { task });
+            }
+            WorkPhase::WrapUp => {
+                return if control == Control::WrapUp {
+                    Ok(())
+                } else {
+                    Err(Refusal::TaskEnded { task })
+                };
+            }
+            WorkPhase::Engaged => {}
+        }
+        let who = self.participant(task, agent);
+        match self.call_state(task) {
+            Some(state) => crate::matrix::rule(state, who, control).map(|_| ()),
+            // A digital task, or a call being dialled: only End and the variables.
+            None => match control {
+                Control::End | Control::EditVariables => Ok(()),
+                Control::WrapUp => Err(Refusal::CallNotEnded),
+                _ => Err(Refusal::NotAccepted { task }),
+            },
+        }
+    }
+
+    /// Hold (VOI-02: the customer hears music on hold) or resume.
     pub(crate) fn hold(
         &mut self,
         agent: AgentIdx,
         task: TaskId,
         hold: bool,
     ) -> Result<(), Refusal> {
-        let t = self.connected_task(agent, task)?;
-        match (hold, t.held) {
-            (true, true) => return Err(Refusal::AlreadyHeld),
-            (false, false) => return Err(Refusal::NotHeld),
-            _ => {}
+        self.check_call(
+            agent,
+            task,
+            if hold { Control::Hold } else { Control::Resume },
+        )?;
+        let t = self.tasks.get_mut(&task).expect("live task");
+        t.held = hold;
+        if let Some(c) = t.consult.as_mut() {
+            // VOI-06: never both legs on hold.
+            if c.party.is_some() {
+                c.party_held = !hold;
+            }
         }
-        let call = t.call;
-        self.tasks.get_mut(&task).expect("live task").held = hold;
-        if hold {
-            self.event(EventKind::TaskHeld { task });
-            self.effect(Effect::Hold { call, agent });
+        self.event(if hold {
+            EventKind::TaskHeld { task }
         } else {
-            self.event(EventKind::TaskResumed { task });
-            self.effect(Effect::Bridge { call, agent });
-        }
+            EventKind::TaskResumed { task }
+        });
+        self.media_changed(task);
         Ok(())
     }
 
     pub(crate) fn end(&mut self, agent: AgentIdx, task: TaskId) -> Result<(), Refusal> {
-        if self.connected_task(agent, task)?.held {
-            return Err(Refusal::EndWhileHeld);
-        }
+        self.check_call(agent, task, Control::End)?;
         self.end_call(task, EndKind::AgentEnded);
         Ok(())
     }
 
-    /// An answered call ends; the agent goes to wrap-up (VOI-19).
+    /// The owner's phone hung up or failed during the call: during a consult this
+    /// removes the customer and agent 2 too (VOI-10).
+    pub(crate) fn owner_hung_up(&mut self, _agent: AgentIdx, task: TaskId, how: EndKind) {
+        self.end_call(task, how);
+    }
+
+    /// An answered call ends for everyone; the owner goes to wrap-up (VOI-19), a
+    /// consulted agent leaves without wrap-up (VOI-14).
     pub(crate) fn end_call(&mut self, task: TaskId, how: EndKind) {
-        let t = self.tasks.get_mut(&task).expect("live task");
-        t.stage = Stage::WrapUp;
-        t.held = false;
-        let (call, agent, recording) =
-            (t.call, t.agent.expect("connected to an agent"), t.recording);
-        t.recording = false;
-        if recording {
-            self.event(EventKind::RecordingStopped { task });
-            self.effect(Effect::StopRecording { task, call });
-        }
+        let consult_end = match how {
+            EndKind::CustomerHungUp => ConsultEnd::CustomerLeft,
+            _ => ConsultEnd::Agent1HungUp,
+        };
+        self.drop_consult(task, consult_end);
+        self.stop_recording(task);
         let cause = match how {
             EndKind::AgentEnded => EndCause::AgentEnded,
             EndKind::AgentHungUp => EndCause::AgentHungUp,
             EndKind::AgentDeviceFailed => EndCause::AgentDeviceFailed,
             EndKind::CustomerHungUp => EndCause::CustomerHungUp,
+            EndKind::TransferredOut => EndCause::TransferredOut,
         };
         self.event(EventKind::CallEnded { task, cause });
-        self.calls.remove(&call);
         if how != EndKind::CustomerHungUp {
-            self.effect(Effect::HangUp { call });
+            self.release_customer(task);
         }
+        let t = self.tasks.get_mut(&task).expect("live task");
+        t.conference = false;
+        let (owner, external) = (t.owner, t.external_owner.take());
+        if let Some(leg) = external {
+            self.forget_leg(leg);
+            if how != EndKind::TransferredOut {
+                self.effect(Effect::Release {
+                    leg: Leg::External(leg),
+                });
+            }
+        }
+        if let Some(agent) = owner
+            && self.agents[agent.ix()]
+                .work_on(task)
+                .is_some_and(|w| w.phase == WorkPhase::Engaged)
+        {
+            let release = matches!(
+                how,
+                EndKind::AgentEnded | EndKind::CustomerHungUp | EndKind::TransferredOut
+            );
+            self.start_wrap_up(
+                agent,
+                task,
+                release,
+                how != EndKind::AgentHungUp && how != EndKind::AgentDeviceFailed,
+            );
+        }
+        self.customer_gone(task, TaskOutcome::Handled);
+    }
+
+    /// An agent's engaged work on a task goes to wrap-up (VOI-19).
+    pub(crate) fn start_wrap_up(
+        &mut self,
+        agent: AgentIdx,
+        task: TaskId,
+        release: bool,
+        phone_still_up: bool,
+    ) {
+        let Some(mut work) = self.agents[agent.ix()].work_on(task).copied() else {
+            return;
+        };
         let handset = self.tenant.agents[agent.ix()].handset;
+        if work.channel == Channel::Voice {
+            if !handset || !phone_still_up {
+                // A softphone hangs up with the call; a handset waits for on-hook (AGT-14).
+                self.agents[agent.ix()].off_hook = false;
+            }
+            if release {
+                self.effect(Effect::Release {
+                    leg: Leg::Agent(agent),
+                });
+            }
+        }
         let auto_after = self.tenant.wrap_up.auto_after;
-        let timer = auto_after.map(|d| {
+        work.phase = WorkPhase::WrapUp;
+        work.role = Role::Owner;
+        work.timer = auto_after.map(|d| {
             self.timers
                 .set(self.now + d, TimerKind::AutoWrapUp { agent, task })
         });
-        let a = &mut self.agents[agent.ix()];
-        let before = a.view();
-        if let Some(w) = a.voice.as_mut() {
-            w.phase = Phase::WrapUp;
-        }
-        a.timer = timer;
-        if !handset {
-            // A softphone hangs up with the call; a handset waits for on-hook (AGT-14).
-            a.off_hook = false;
-        }
-        if matches!(how, EndKind::AgentEnded | EndKind::CustomerHungUp) {
-            self.effect(Effect::ReleaseAgent { agent });
-        }
-        self.agent_changed(agent, before, StateReason::CallEnded);
+        self.set_work(agent, task, Some(work), StateReason::CallEnded);
         self.notify(agent, Notice::WrapUp { task, auto_after });
+        self.send_controls(task, agent);
     }
 
     /// The agent submits a wrap-up reason and becomes Available, or Idle by choice (VOI-19).
@@ -355,9 +671,13 @@ impl Engine {
         idle: Option<IdleReasonIdx>,
         auto: bool,
     ) -> Result<(), Refusal> {
-        let t = self.own_task(agent, task)?;
-        if t.stage != Stage::WrapUp {
-            return Err(Refusal::NotInWrapUp { task });
+        self.own_task(agent, task)?;
+        let work = *self.agents[agent.ix()].work_on(task).expect("checked");
+        if work.phase != WorkPhase::WrapUp {
+            return Err(match (work.role, work.phase) {
+                (Role::Consulted, WorkPhase::Engaged) => Refusal::ConsultedNoWrapUp,
+                _ => Refusal::NotInWrapUp { task },
+            });
         }
         if reason.ix() >= self.tenant.wrap_up.reasons.len() {
             return Err(Refusal::UnknownWrapUpReason { reason: reason.0 });
@@ -367,14 +687,8 @@ impl Engine {
         {
             return Err(Refusal::UnknownIdleReason { reason: r.0 });
         }
-        let a = &mut self.agents[agent.ix()];
-        let before = a.view();
-        if let Some(key) = a.timer.take() {
+        if let Some(key) = work.timer {
             self.timers.cancel(key);
-        }
-        a.voice = None;
-        if let Some(r) = idle {
-            a.presence = Presence::Idle(r);
         }
         self.event(EventKind::WrapUpSubmitted {
             task,
@@ -382,20 +696,30 @@ impl Engine {
             reason,
             auto,
         });
-        self.agent_changed(agent, before, StateReason::WrapUpDone);
+        self.set_work(agent, task, None, StateReason::WrapUpDone);
+        if let Some(r) = idle {
+            self.set_presence(agent, Presence::Idle(r), StateReason::AgentChoice);
+        }
         let t = &self.tasks[&task];
-        if let (Some(queue), Some(answered)) = (t.queue, t.answered) {
+        if t.workers == 0
+            && let (Some(queue), Some(answered)) = (t.queue, t.answered)
+        {
             self.learn_handle_time(queue, self.now.since(answered));
         }
-        self.close(task, TaskOutcome::Handled);
+        self.close_if_done(task);
         Ok(())
     }
 
     pub(crate) fn auto_wrap_up(&mut self, key: TimerKey, agent: AgentIdx, task: TaskId) {
-        if self.agents[agent.ix()].timer != Some(key) {
+        let armed = self.agents[agent.ix()]
+            .work_on(task)
+            .is_some_and(|w| w.timer == Some(key));
+        if !armed {
             return;
         }
-        self.agents[agent.ix()].timer = None;
+        if let Some(w) = self.agents[agent.ix()].work_on_mut(task) {
+            w.timer = None;
+        }
         let reason = self
             .tenant
             .wrap_up
@@ -403,16 +727,6 @@ impl Engine {
             .expect("validated: auto wrap-up has a default");
         // Cannot be refused: the task is this agent's and in wrap-up (the timer lives exactly that long).
         let _ = self.wrap_up(agent, task, reason, None, true);
-    }
-
-    /// The task is over for good.
-    pub(crate) fn close(&mut self, task: TaskId, outcome: TaskOutcome) {
-        if let Some(t) = self.tasks.remove(&task) {
-            if self.calls.get(&t.call) == Some(&task) {
-                self.calls.remove(&t.call);
-            }
-            self.event(EventKind::TaskClosed { task, outcome });
-        }
     }
 
     /// The variables the Contact Request shows: those the flow marks for the popover,
@@ -429,7 +743,11 @@ impl Engine {
             .filter(|(_, v)| !v.secure)
             .filter_map(|(i, v)| {
                 let order = v.popover?;
-                let value = t.vars.get(i).cloned().flatten().unwrap_or_default();
+                let value = t
+                    .vars
+                    .get(i)
+                    .and_then(|s| s.value.clone())
+                    .unwrap_or_default();
                 Some((order, v.label.clone(), value.to_string()))
             })
             .collect();

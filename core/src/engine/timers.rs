@@ -19,6 +19,8 @@ pub(crate) enum TimerKind {
     AutoWrapUp { agent: AgentIdx, task: TaskId },
     /// A menu waited long enough for a key.
     MenuTimeout { task: TaskId },
+    /// A privacy-shield pause is over: the recording resumes (REC-03).
+    PrivacyShield { task: TaskId },
 }
 
 #[derive(Default, Debug)]
@@ -60,9 +62,9 @@ impl Timers {
         self.map.iter()
     }
 
-    /// Whether a timer with this key is armed.
-    pub fn contains(&self, key: &TimerKey) -> bool {
-        self.map.contains_key(key)
+    /// The timer with this key, if armed.
+    pub fn get(&self, key: &TimerKey) -> Option<&TimerKind> {
+        self.map.get(key)
     }
 
     /// Rewrites every timer's payload (used when a configuration change renumbers agents).

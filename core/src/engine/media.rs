@@ -1,0 +1,162 @@
+//! Derived views of a voice call, emitted when they change: who hears whom
+//! ([`Mix`]), the call's state in the participants' table, and the controls each
+//! agent's desktop has enabled. They are computed from the task, never stored
+//! apart from the copy that tells whether they changed.
+
+use crate::event::{Role, WorkPhase};
+use crate::ids::*;
+use crate::legs::{Channel, Leg, Mix};
+use crate::matrix::{self, CallState, Control, Controls, Participant};
+use crate::output::{Effect, Notice};
+
+use super::Engine;
+use super::tasks::{Recording, Stage};
+
+impl Engine {
+    /// The call's state in the participants' table, while an agent owns it.
+    pub(crate) fn call_state(&self, task: TaskId) -> Option<CallState> {
+        let t = self.tasks.get(&task)?;
+        if t.channel != Channel::Voice || t.stage != Stage::Connected || t.owner.is_none() {
+            return None;
+        }
+        Some(match &t.consult {
+            _ if t.conference => CallState::Conference,
+            Some(c) if c.party.is_none() => {
+                if t.held {
+                    CallState::ConsultRequested
+                } else {
+                    CallState::ConsultRequestedCustomerResumed
+                }
+            }
+            Some(c) => {
+                if c.party_held {
+                    CallState::ConsultingCustomerResumed
+                } else {
+                    CallState::Consulting
+                }
+            }
+            None if t.held => CallState::CustomerHeld,
+            None => CallState::Talking,
+        })
+    }
+
+    /// Who hears whom on the task now (VOI-02, VOI-06, VOI-12).
+    fn compute_mix(&self, task: TaskId) -> Option<Mix> {
+        let t = self.tasks.get(&task)?;
+        if t.channel != Channel::Voice || !t.customer_live {
+            return None;
+        }
+        let customer = t.customer;
+        let (talking, on_hold) = match t.stage {
+            Stage::Connected => {
+                if let Some(ext) = t.external_owner {
+                    (vec![customer, Leg::External(ext)], vec![])
+                } else {
+                    let owner = Leg::Agent(t.owner?);
+                    match (&t.consult, t.conference) {
+                        (Some(c), true) => (vec![customer, owner, c.party?], vec![]),
+                        (Some(c), false) if c.party.is_some() => {
+                            let party = c.party?;
+                            if c.party_held {
+                                (vec![customer, owner], vec![party])
+                            } else {
+                                (vec![owner, party], vec![customer])
+                            }
+                        }
+                        _ if t.held => (vec![], vec![customer]),
+                        _ => (vec![customer, owner], vec![]),
+                    }
+                }
+            }
+            // A transfer on its way: the customer holds.
+            Stage::Offered if t.answered.is_some() => (vec![], vec![customer]),
+            _ => return None,
+        };
+        Some(Mix {
+            task,
+            talking,
+            on_hold,
+        })
+    }
+
+    /// Emits the task's mix and its agents' controls where they changed.
+    pub(crate) fn media_changed(&mut self, task: TaskId) {
+        let mix = self.compute_mix(task);
+        let Some(t) = self.tasks.get_mut(&task) else {
+            return;
+        };
+        if let Some(mix) = mix
+            && t.mix.as_deref() != Some(&mix)
+        {
+            let boxed = Box::new(mix);
+            t.mix = Some(boxed.clone());
+            self.effect(Effect::Mix(boxed));
+        }
+        self.refresh_controls(task);
+    }
+
+    /// The controls `agent` has on `task` now.
+    fn controls_of(&self, task: TaskId, agent: AgentIdx) -> Controls {
+        let Some(work) = self.agents[agent.ix()].work_on(task) else {
+            return Controls::default();
+        };
+        let t = &self.tasks[&task];
+        match work.phase {
+            WorkPhase::Connecting | WorkPhase::Ringing => Controls::default(),
+            WorkPhase::WrapUp => Controls::default()
+                .with(Control::WrapUp)
+                .with(Control::EditVariables),
+            WorkPhase::Engaged => {
+                let who = if work.role == Role::Owner {
+                    Participant::Agent1
+                } else {
+                    Participant::Agent2
+                };
+                let mut set = match self.call_state(task) {
+                    Some(state) => matrix::controls(state, who),
+                    None => Controls::default()
+                        .with(Control::End)
+                        .with(Control::EditVariables),
+                };
+                let (pause, resume) = match t.recording {
+                    Recording::Off => (false, false),
+                    Recording::On => (true, false),
+                    Recording::Paused { .. } => (false, true),
+                };
+                if !pause {
+                    set.0 &= !Controls::default().with(Control::PauseRecording).0;
+                }
+                if !resume {
+                    set.0 &= !Controls::default().with(Control::ResumeRecording).0;
+                }
+                set
+            }
+        }
+    }
+
+    /// Tells the task's agents their controls, where they changed.
+    pub(crate) fn refresh_controls(&mut self, task: TaskId) {
+        let Some(t) = self.tasks.get(&task) else {
+            return;
+        };
+        let mut agents: Vec<AgentIdx> = t.owner.into_iter().collect();
+        if let Some(Leg::Agent(a2)) = t.consult.as_ref().and_then(|c| c.party) {
+            agents.push(a2);
+        }
+        for agent in agents {
+            self.send_controls(task, agent);
+        }
+    }
+
+    /// Tells one agent its controls on a task, if they changed.
+    pub(crate) fn send_controls(&mut self, task: TaskId, agent: AgentIdx) {
+        let controls = self.controls_of(task, agent);
+        let Some(w) = self.agents[agent.ix()].work_on_mut(task) else {
+            return;
+        };
+        if w.controls != controls {
+            w.controls = controls;
+            self.notify(agent, Notice::Controls { task, controls });
+        }
+    }
+}

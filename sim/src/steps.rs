@@ -1,0 +1,307 @@
+//! Scripted steps: what a scenario's `[[step]]` tables ask, resolved against
+//! the tenant when the scenario loads (so a misspelt agent, queue or reason is a
+//! load error naming the step), and carried out at their time.
+
+use switchboard_core::dialnum::DialNumber;
+use switchboard_core::dtmf::Digit;
+use switchboard_core::ids::*;
+use switchboard_core::input::Target;
+use switchboard_core::{AgentAction, PhoneEvent, Tenant};
+
+use crate::scenario::{LoadError, Scenario, StepSpec};
+
+/// Every `do = "..."` a scripted step accepts.
+pub const ACTIONS: &[&str] = &[
+    "login",
+    "logout",
+    "available",
+    "idle",
+    "accept",
+    "accept_all",
+    "hold",
+    "resume",
+    "end",
+    "wrap_up",
+    "consult",
+    "end_consult",
+    "hold_consulted",
+    "resume_consulted",
+    "transfer",
+    "conference",
+    "exit",
+    "pause_recording",
+    "resume_recording",
+    "save",
+    "revert",
+    "reveal",
+    "outdial",
+    "pick_up",
+    "put_down",
+    "phone_ringing",
+    "phone_fail",
+    "hang_up",
+    "press",
+    "reconfigure",
+];
+
+/// What an agent does, with the task (and variable) filled in when it happens.
+#[derive(Clone, Debug)]
+pub enum AgentAct {
+    /// An action that names no task.
+    Plain(AgentAction),
+    /// An action on the agent's task.
+    OnTask(fn(TaskId) -> AgentAction),
+    Consult(Target),
+    Transfer(Option<Target>),
+    WrapUp {
+        reason: WrapUpReasonIdx,
+        idle: Option<IdleReasonIdx>,
+    },
+    Save {
+        variable: String,
+        value: String,
+        version: Option<u32>,
+    },
+    Revert {
+        variable: String,
+    },
+    Reveal {
+        variable: String,
+    },
+}
+
+/// A scripted step, resolved.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// An agent acts; on the named caller's task, or else on its own current task.
+    Agent {
+        agent: AgentIdx,
+        act: AgentAct,
+        caller: Option<String>,
+    },
+    Phone(AgentIdx, PhoneEvent),
+    /// A caller hangs up (or closes the chat).
+    HangUp(String),
+    /// A dialled number hangs up.
+    NumberHangUp(DialNumber),
+    Press(String, Vec<Digit>),
+    Reconfigure(String),
+}
+
+pub(crate) fn invalid(s: &Scenario, message: String) -> LoadError {
+    LoadError::Invalid {
+        path: s.path.display().to_string(),
+        message,
+    }
+}
+
+pub(crate) fn parse_keys(s: &Scenario, what: &str, keys: &str) -> Result<Vec<Digit>, LoadError> {
+    keys.chars()
+        .map(|c| {
+            Digit::from_char(c).ok_or_else(|| {
+                invalid(
+                    s,
+                    format!("{what}: '{c}' is not a key of the phone (0-9, *, #)"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The target a step names with `to_agent`, `to_queue`, `to_entry_point` or `to_number`.
+fn target(
+    s: &Scenario,
+    t: &Tenant,
+    at: &str,
+    step: &StepSpec,
+) -> Result<Option<Target>, LoadError> {
+    let given = [
+        &step.to_agent,
+        &step.to_queue,
+        &step.to_entry_point,
+        &step.to_number,
+    ];
+    if given.iter().filter(|g| g.is_some()).count() > 1 {
+        return Err(invalid(
+            s,
+            format!("{at}: give one target: to_agent, to_queue, to_entry_point or to_number"),
+        ));
+    }
+    Ok(if let Some(a) = &step.to_agent {
+        Some(Target::Agent(t.agent_by_id(a).ok_or_else(|| {
+            invalid(
+                s,
+                format!("{at}: there is no agent \"{a}\" in the configuration"),
+            )
+        })?))
+    } else if let Some(q) = &step.to_queue {
+        Some(Target::Queue(t.queue_by_name(q).ok_or_else(|| {
+            invalid(
+                s,
+                format!("{at}: there is no queue \"{q}\" in the configuration"),
+            )
+        })?))
+    } else if let Some(e) = &step.to_entry_point {
+        Some(Target::EntryPoint(t.entry_point_by_name(e).ok_or_else(
+            || {
+                invalid(
+                    s,
+                    format!("{at}: there is no entry point \"{e}\" in the configuration"),
+                )
+            },
+        )?))
+    } else {
+        step.to_number.as_ref().map(|n| Target::Number(n.clone()))
+    })
+}
+
+/// Resolves a `[[step]]` against the tenant.
+pub fn resolve(s: &Scenario, t: &Tenant, n: usize, step: &StepSpec) -> Result<Action, LoadError> {
+    let at = format!("step #{} (at {})", n + 1, step.at);
+    let agent = match &step.agent {
+        Some(id) => Some(t.agent_by_id(id).ok_or_else(|| {
+            invalid(
+                s,
+                format!("{at}: there is no agent \"{id}\" in the configuration"),
+            )
+        })?),
+        None => None,
+    };
+    if let Some(c) = &step.caller
+        && !s.file.callers.contains_key(c)
+    {
+        return Err(invalid(
+            s,
+            format!("{at}: there is no caller \"{c}\" under [callers]"),
+        ));
+    }
+    let needs = |what: &str| invalid(s, format!("{at}: do = \"{}\" needs {what}", step.action));
+    let need_agent = || agent.ok_or_else(|| needs("agent = \"...\""));
+    let idle_reason = |name: &Option<String>| -> Result<Option<IdleReasonIdx>, LoadError> {
+        match name {
+            None => Ok(None),
+            Some(r) => t
+                .idle_reason_by_name(r)
+                .map(Some)
+                .ok_or_else(|| invalid(s, format!("{at}: \"{r}\" is not an idle reason"))),
+        }
+    };
+    let on_agent = |act: AgentAct| -> Result<Action, LoadError> {
+        Ok(Action::Agent {
+            agent: need_agent()?,
+            act,
+            caller: step.caller.clone(),
+        })
+    };
+    let on_task = |f: fn(TaskId) -> AgentAction| on_agent(AgentAct::OnTask(f));
+    let variable = || {
+        step.variable
+            .clone()
+            .ok_or_else(|| needs("variable = \"...\""))
+    };
+    Ok(match step.action.as_str() {
+        "login" => on_agent(AgentAct::Plain(AgentAction::Login))?,
+        "logout" => on_agent(AgentAct::Plain(AgentAction::Logout))?,
+        "available" => on_agent(AgentAct::Plain(AgentAction::SetAvailable))?,
+        "idle" => {
+            let reason = idle_reason(&step.reason)?.ok_or_else(|| needs("reason = \"...\""))?;
+            on_agent(AgentAct::Plain(AgentAction::SetIdle { reason }))?
+        }
+        "accept" => on_task(|task| AgentAction::Accept { task })?,
+        "accept_all" => on_agent(AgentAct::Plain(AgentAction::AcceptAll))?,
+        "hold" => on_task(|task| AgentAction::Hold { task })?,
+        "resume" => on_task(|task| AgentAction::Resume { task })?,
+        "end" => on_task(|task| AgentAction::End { task })?,
+        "end_consult" => on_task(|task| AgentAction::EndConsult { task })?,
+        "hold_consulted" => on_task(|task| AgentAction::HoldConsulted { task })?,
+        "resume_consulted" => on_task(|task| AgentAction::ResumeConsulted { task })?,
+        "conference" => on_task(|task| AgentAction::Conference { task })?,
+        "exit" => on_task(|task| AgentAction::Exit { task })?,
+        "pause_recording" => on_task(|task| AgentAction::PauseRecording { task })?,
+        "resume_recording" => on_task(|task| AgentAction::ResumeRecording { task })?,
+        "wrap_up" => {
+            let name = step
+                .reason
+                .as_ref()
+                .ok_or_else(|| needs("reason = \"...\""))?;
+            let reason = t
+                .wrap_up_reason_by_name(name)
+                .ok_or_else(|| invalid(s, format!("{at}: \"{name}\" is not a wrap-up reason")))?;
+            on_agent(AgentAct::WrapUp {
+                reason,
+                idle: idle_reason(&step.idle)?,
+            })?
+        }
+        "consult" => {
+            let to = target(s, t, &at, step)?
+                .ok_or_else(|| needs("a target (to_agent, to_queue, to_entry_point, to_number)"))?;
+            on_agent(AgentAct::Consult(to))?
+        }
+        "transfer" => on_agent(AgentAct::Transfer(target(s, t, &at, step)?))?,
+        "save" => {
+            let value = step.value.clone().ok_or_else(|| needs("value = \"...\""))?;
+            on_agent(AgentAct::Save {
+                variable: variable()?,
+                value,
+                version: step.version,
+            })?
+        }
+        "revert" => on_agent(AgentAct::Revert {
+            variable: variable()?,
+        })?,
+        "reveal" => on_agent(AgentAct::Reveal {
+            variable: variable()?,
+        })?,
+        "outdial" => {
+            let number = step
+                .number
+                .clone()
+                .ok_or_else(|| needs("number = \"...\""))?;
+            let ep = match &step.entry_point {
+                Some(e) => Some(t.entry_point_by_name(e).ok_or_else(|| {
+                    invalid(
+                        s,
+                        format!("{at}: there is no entry point \"{e}\" in the configuration"),
+                    )
+                })?),
+                None => None,
+            };
+            on_agent(AgentAct::Plain(AgentAction::Outdial { number, ep }))?
+        }
+        "pick_up" => Action::Phone(need_agent()?, PhoneEvent::Answered),
+        "put_down" => Action::Phone(need_agent()?, PhoneEvent::HungUp),
+        "phone_ringing" => Action::Phone(need_agent()?, PhoneEvent::Ringing),
+        "phone_fail" => Action::Phone(need_agent()?, PhoneEvent::Failed),
+        "hang_up" => match (&step.caller, &step.number) {
+            (Some(c), None) => Action::HangUp(c.clone()),
+            (None, Some(n)) => Action::NumberHangUp(
+                DialNumber::parse(n).map_err(|e| invalid(s, format!("{at}: number: {e}")))?,
+            ),
+            _ => return Err(needs("caller = \"...\" or number = \"...\"")),
+        },
+        "press" => {
+            let caller = step
+                .caller
+                .clone()
+                .ok_or_else(|| needs("caller = \"...\""))?;
+            let keys = step
+                .keys
+                .as_deref()
+                .ok_or_else(|| needs("keys = \"...\""))?;
+            Action::Press(caller, parse_keys(s, &at, keys)?)
+        }
+        "reconfigure" => Action::Reconfigure(
+            s.reconfigure_text(step)
+                .map_err(|e| invalid(s, format!("{at}: {e}")))?,
+        ),
+        other => {
+            return Err(invalid(
+                s,
+                format!(
+                    "{at}: unknown action \"{other}\"; use one of {} (docs/scenarios.md)",
+                    ACTIONS.join(", ")
+                ),
+            ));
+        }
+    })
+}
