@@ -148,3 +148,40 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any text: no panic, and every accepted number holds 3 to 18 digits of the
+        /// allowed alphabet, with a + only in front.
+        #[test]
+        fn never_panics_and_accepts_only_valid_numbers(text in "\\PC{0,40}") {
+            if let Ok(n) = DialNumber::parse(&text) {
+                let s = n.as_str();
+                let digits = s.bytes().filter(u8::is_ascii_digit).count();
+                prop_assert!((3..=18).contains(&digits), "{s}");
+                prop_assert!(s.chars().all(|c| c.is_ascii_digit() || "+#*:".contains(c)), "{s}");
+                prop_assert!(!s[1..].contains('+'), "{s}");
+            }
+        }
+
+        /// Numbers made of the allowed alphabet with separators mixed in normalize to
+        /// the same number as without them.
+        #[test]
+        fn separators_do_not_matter(digits in "[0-9]{3,15}", seps in "[ ().-]{0,6}") {
+            let plain = format!("+{digits}");
+            let mut noisy = String::from("+");
+            for (i, c) in digits.chars().enumerate() {
+                noisy.push(c);
+                if let Some(sep) = seps.chars().nth(i) {
+                    noisy.push(sep);
+                }
+            }
+            prop_assert_eq!(DialNumber::parse(&plain).ok(), DialNumber::parse(&noisy).ok());
+        }
+    }
+}

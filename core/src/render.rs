@@ -163,15 +163,21 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 Role::Owner => "",
                 Role::Consulted => " (consulted)",
             };
-            (
-                agent(t, *a),
+            let text = if from == to {
+                format!(
+                    "{task}: now owns the call, {} ({})",
+                    phase(to),
+                    reason_text(*reason)
+                )
+            } else {
                 format!(
                     "{task}{role}: {} -> {} ({})",
                     phase(from),
                     phase(to),
                     reason_text(*reason)
-                ),
-            )
+                )
+            };
+            (agent(t, *a), text)
         }
         Hook { agent: a, off_hook } => (
             agent(t, *a),

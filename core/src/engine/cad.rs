@@ -8,8 +8,8 @@ use compact_str::CompactString;
 
 use crate::config::compile::{MAX_VALUE_CHARS, check_value};
 use crate::event::EventKind;
+use crate::event::WorkPhase;
 use crate::ids::*;
-use crate::legs::Leg;
 use crate::matrix::{Control, Participant};
 use crate::output::{Notice, VariableView};
 use crate::refusal::Refusal;
@@ -58,14 +58,17 @@ impl Engine {
         }
     }
 
-    /// The agents who see the task's variables: the owner and a consulted agent.
+    /// The agents who see the task's variables: every agent engaged on it or
+    /// wrapping it up (the owner, a consulted agent, an earlier owner).
     fn viewers(&self, task: TaskId) -> Vec<AgentIdx> {
-        let t = &self.tasks[&task];
-        let mut v: Vec<AgentIdx> = t.owner.into_iter().collect();
-        if let Some(Leg::Agent(a2)) = t.consult.as_ref().and_then(|c| c.party) {
-            v.push(a2);
-        }
-        v
+        (0..self.agents.len() as u32)
+            .map(AgentIdx)
+            .filter(|a| {
+                self.agents[a.ix()]
+                    .work_on(task)
+                    .is_some_and(|w| matches!(w.phase, WorkPhase::Engaged | WorkPhase::WrapUp))
+            })
+            .collect()
     }
 
     pub(crate) fn save_variable(

@@ -513,13 +513,17 @@ impl Engine {
         }
         match work.phase {
             WorkPhase::Connecting | WorkPhase::Ringing => {
-                return Err(Refusal::NotAccepted { task });
+                return Err(match work.role {
+                    Role::Owner => Refusal::NotAccepted { task },
+                    Role::Consulted => Refusal::ConsultNotAccepted,
+                });
             }
             WorkPhase::WrapUp => {
-                return if control == Control::WrapUp {
-                    Ok(())
-                } else {
-                    Err(Refusal::TaskEnded { task })
+                // After the call only the wrap-up and the call data remain (agents
+                // often complete the data during wrap-up).
+                return match control {
+                    Control::WrapUp | Control::EditVariables => Ok(()),
+                    _ => Err(Refusal::TaskEnded { task }),
                 };
             }
             WorkPhase::Engaged => {}
@@ -674,10 +678,9 @@ impl Engine {
         self.own_task(agent, task)?;
         let work = *self.agents[agent.ix()].work_on(task).expect("checked");
         if work.phase != WorkPhase::WrapUp {
-            return Err(match (work.role, work.phase) {
-                (Role::Consulted, WorkPhase::Engaged) => Refusal::ConsultedNoWrapUp,
-                _ => Refusal::NotInWrapUp { task },
-            });
+            // Not in wrap-up yet: the participants' table says why.
+            self.check_call(agent, task, Control::WrapUp)?;
+            return Err(Refusal::NotInWrapUp { task });
         }
         if reason.ix() >= self.tenant.wrap_up.reasons.len() {
             return Err(Refusal::UnknownWrapUpReason { reason: reason.0 });
