@@ -59,6 +59,7 @@ fn every_configuration_key_is_documented() {
     keys.extend(fields_of::<RawTenant>(""));
     keys.extend(fields_of::<RawWrapUp>(""));
     keys.extend(fields_of::<RawIdle>(""));
+    keys.extend(fields_of::<RawRecording>(""));
     keys.extend(fields_of::<RawProfile>(""));
     keys.extend(fields_of::<RawTeam>(""));
     keys.extend(fields_of::<RawAgent>(""));

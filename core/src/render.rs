@@ -158,12 +158,14 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             to,
             reason,
         } => {
-            let phase = |p: &Option<WorkPhase>| p.map_or("-", |p| p.name());
+            let phase = |p: &Option<WorkPhase>| p.map_or("finished", |p| p.name());
             let role = match role {
                 Role::Owner => "",
                 Role::Consulted => " (consulted)",
             };
-            let text = if from == to {
+            let text = if from.is_none() {
+                format!("{task}{role}: {} ({})", phase(to), reason_text(*reason))
+            } else if from == to {
                 format!(
                     "{task}: now owns the call, {} ({})",
                     phase(to),

@@ -90,7 +90,14 @@ impl Engine {
         if chars > MAX_VALUE_CHARS {
             return Err(Refusal::ValueTooLong { chars });
         }
-        check_value(def.var_type, &value).map_err(|message| Refusal::BadValue { message })?;
+        check_value(def.var_type, &value).map_err(|message| Refusal::BadValue {
+            // A secure value never reaches a log, even in a refusal (CAD-01).
+            message: if def.secure {
+                message.replace(value.as_str(), "********")
+            } else {
+                message
+            },
+        })?;
         let (name, secure) = (def.name.clone(), def.secure);
         let slot = &self.tasks[&task].vars[var.ix()];
         if slot.version != version {
