@@ -29,9 +29,51 @@ pub enum Leg {
 pub struct Mix {
     pub task: TaskId,
     /// Legs that hear each other: two for a call, three for a conference.
-    pub talking: Vec<Leg>,
+    pub talking: Legs,
     /// Legs hearing music on hold.
-    pub on_hold: Vec<Leg>,
+    pub on_hold: Legs,
+}
+
+/// A few legs, kept inline (a call has at most four).
+pub type Legs = smallvec::SmallVec<[Leg; 3]>;
+
+/// A mix in a fixed, copyable form: at most three legs talk (a conference) and at
+/// most one hears music on hold (never both parties of a consult, VOI-06). The
+/// engine keeps the last one it sent per task, to tell whether a mix changed.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct MixShape {
+    pub talking: [Option<Leg>; 3],
+    pub on_hold: Option<Leg>,
+}
+
+impl MixShape {
+    pub fn new(talking: &[Leg], on_hold: Option<Leg>) -> MixShape {
+        let mut t = [None; 3];
+        for (slot, leg) in t.iter_mut().zip(talking) {
+            *slot = Some(*leg);
+        }
+        MixShape {
+            talking: t,
+            on_hold,
+        }
+    }
+
+    /// The mix as the outside is told it.
+    pub fn to_mix(self, task: TaskId) -> Mix {
+        Mix {
+            task,
+            talking: self.talking.into_iter().flatten().collect(),
+            on_hold: self.on_hold.into_iter().collect(),
+        }
+    }
+
+    /// Every leg in the mix, mutable (for a live reconfiguration's renumbering).
+    pub fn legs_mut(&mut self) -> impl Iterator<Item = &mut Leg> {
+        self.talking
+            .iter_mut()
+            .chain(std::iter::once(&mut self.on_hold))
+            .flatten()
+    }
 }
 
 /// What kind of work a task is; an agent's multimedia profile caps each.

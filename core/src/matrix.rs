@@ -184,6 +184,13 @@ impl Controls {
         self
     }
 
+    /// What a desktop may do in wrap-up: submit it and complete the call data.
+    pub fn wrap_up() -> Controls {
+        Controls::default()
+            .with(Control::WrapUp)
+            .with(Control::EditVariables)
+    }
+
     pub fn contains(self, c: Control) -> bool {
         self.0 & c.bit() != 0
     }
@@ -343,6 +350,33 @@ pub fn controls(state: CallState, who: Participant) -> Controls {
         .fold(Controls::default(), |set, c| set.with(*c))
 }
 
+/// [`controls`] for every state and participant, computed once: the engine asks on
+/// every change of a call, and the table itself builds refusals it would throw away.
+#[derive(Clone, Debug)]
+pub struct ControlTable([[Controls; 3]; 7]);
+
+impl ControlTable {
+    pub fn new() -> ControlTable {
+        let mut table = [[Controls::default(); 3]; 7];
+        for state in CallState::ALL {
+            for who in Participant::ALL {
+                table[state as usize][who as usize] = controls(state, who);
+            }
+        }
+        ControlTable(table)
+    }
+
+    pub fn get(&self, state: CallState, who: Participant) -> Controls {
+        self.0[state as usize][who as usize]
+    }
+}
+
+impl Default for ControlTable {
+    fn default() -> Self {
+        ControlTable::new()
+    }
+}
+
 /// The table in Markdown, as docs/participants.md holds it.
 pub fn markdown() -> String {
     let mut s = String::new();
@@ -379,6 +413,18 @@ pub fn markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_control_table_is_the_rule_for_every_cell() {
+        let table = ControlTable::new();
+        for (i, state) in CallState::ALL.into_iter().enumerate() {
+            assert_eq!(state as usize, i);
+            for (j, who) in Participant::ALL.into_iter().enumerate() {
+                assert_eq!(who as usize, j);
+                assert_eq!(table.get(state, who), controls(state, who));
+            }
+        }
+    }
 
     #[test]
     fn the_rules_of_the_rulebook_hold() {

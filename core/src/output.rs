@@ -81,10 +81,12 @@ pub enum Notice {
     OfferWithdrawn { task: TaskId },
     /// The offer went unanswered: the agent is in RONA and chooses Available or Idle (AGT-05).
     Rona { task: TaskId },
-    /// The task ended: pick a wrap-up reason (VOI-19).
+    /// The task ended: pick a wrap-up reason (VOI-19). It carries the controls the
+    /// desktop enables from now on (no separate [`Notice::Controls`] follows).
     WrapUp {
         task: TaskId,
         auto_after: Option<SimDuration>,
+        controls: crate::matrix::Controls,
     },
     /// An action was refused.
     Refused {

@@ -580,9 +580,13 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
         }
         Notice::OfferWithdrawn { task } => format!("request of {task} withdrawn"),
         Notice::Rona { task } => format!("RONA on {task}: choose Available or Idle"),
-        Notice::WrapUp { task, auto_after } => match auto_after {
-            Some(d) => format!("wrap up {task} (automatic after {d})"),
-            None => format!("wrap up {task}"),
+        Notice::WrapUp {
+            task,
+            auto_after,
+            controls,
+        } => match auto_after {
+            Some(d) => format!("wrap up {task} (automatic after {d}); controls: {controls}"),
+            None => format!("wrap up {task}; controls: {controls}"),
         },
         Notice::Refused { action, reason } => format!("cannot {}: {reason}", action.label()),
         Notice::Controls { task, controls } => format!("controls on {task}: {controls}"),

@@ -124,11 +124,32 @@ impl<K: SeqId, V> IdWindow<K, V> {
             }
             _ => return self.overflow.remove(&seq),
         };
-        while let Some(None) = self.slots.front() {
-            self.slots.pop_front();
-            self.base += 1;
-        }
+        self.trim_front();
         Some(value)
+    }
+
+    /// Removes an entry and drops it where it lies (no copy of a large value out);
+    /// whether it was there.
+    pub fn delete(&mut self, id: &K) -> bool {
+        let seq = id.seq();
+        match self.slot(seq) {
+            Some(ix) if self.slots[ix].is_some() => {
+                self.slots[ix] = None;
+                self.in_window -= 1;
+                self.trim_front();
+                true
+            }
+            _ => self.overflow.remove(&seq).is_some(),
+        }
+    }
+
+    /// Drops the empty slots at the front of the window.
+    fn trim_front(&mut self) {
+        let empty = self.slots.iter().take_while(|s| s.is_none()).count();
+        if empty > 0 {
+            self.slots.drain(..empty);
+            self.base += empty as u64;
+        }
     }
 
     /// Moves lingering entries from the front of a sparse window to the overflow map.

@@ -371,9 +371,7 @@ impl Driver {
     fn apply(&mut self, stim: Stim, hooks: &mut impl Hooks) {
         let e = &self.engine;
         let working = |agent: AgentIdx, task: TaskId, phase: WorkPhase| {
-            e.agent_work(agent)
-                .iter()
-                .any(|w| w.0 == task && w.2 == phase)
+            e.agent_phase(agent, task) == Some(phase)
         };
         let input = match stim {
             Stim::Arrive(call) => {
@@ -497,7 +495,34 @@ impl Driver {
     }
 
     /// The parties react to what the engine asks or records.
+    #[inline]
     fn react(&mut self, out: &Output) {
+        // Most outputs ask nothing of the parties: decide that without a call.
+        let wanted = match out {
+            Output::Event(e) => matches!(
+                e.kind,
+                EventKind::TaskAnswered { .. } | EventKind::Transferred { .. }
+            ),
+            Output::Effect(Effect::Notify { notice, .. }) => matches!(
+                notice,
+                Notice::ContactRequest(_) | Notice::WrapUp { .. } | Notice::Rona { .. }
+            ),
+            Output::Effect(
+                Effect::QueueMusic { .. }
+                | Effect::Mix(_)
+                | Effect::StartRecording { .. }
+                | Effect::StopRecording { .. },
+            ) => false,
+            Output::Effect(_) => true,
+        };
+        if wanted {
+            self.react_to(out);
+        }
+    }
+
+    /// The parties' reactions (see [`Driver::react`]).
+    #[inline(never)]
+    fn react_to(&mut self, out: &Output) {
         let now = self.now;
         match out {
             Output::Effect(effect) => match effect {

@@ -120,36 +120,50 @@ impl Engine {
 
     /// Whether an agent should be offered new tasks of a channel (AGT-02, AGT-14).
     pub(crate) fn routable(&self, agent: AgentIdx, channel: Channel) -> bool {
+        self.wanted_channels(agent)[channel.ix()]
+    }
+
+    /// Per channel, whether the agent should be offered new tasks of it: Available,
+    /// below the profile's cap, and for voice with no call and the handset down.
+    fn wanted_channels(&self, agent: AgentIdx) -> [bool; 4] {
         let a = &self.agents[agent.ix()];
         if a.presence != Presence::Available {
-            return false;
+            return [false; 4];
         }
         let p = self.tenant.profile_of(agent);
-        match channel {
-            Channel::Voice => p.voice > 0 && a.voice().is_none() && !a.off_hook,
-            c => {
-                let cap = match c {
-                    Channel::Chat => p.chat,
-                    Channel::Email => p.email,
-                    _ => p.social,
-                };
-                a.work.iter().filter(|w| w.channel == c).count() < cap as usize
-            }
+        let voice =
+            p.voice > 0 && !a.off_hook && !a.work.iter().any(|w| w.channel == Channel::Voice);
+        if p.chat == 0 && p.email == 0 && p.social == 0 {
+            return [voice, false, false, false];
         }
+        let mut held = [0u32; 4];
+        for w in &a.work {
+            held[w.channel.ix()] += 1;
+        }
+        [
+            voice,
+            held[Channel::Chat.ix()] < p.chat as u32,
+            held[Channel::Email.ix()] < p.email as u32,
+            held[Channel::Social.ix()] < p.social as u32,
+        ]
     }
 
     /// Puts the agent in or takes it out of its queues' ready sets, per channel.
     pub(crate) fn refresh_ready(&mut self, agent: AgentIdx) {
+        let wanted = self.wanted_channels(agent);
+        if wanted == self.agents[agent.ix()].ready {
+            return;
+        }
         for channel in Channel::ALL {
-            let want = self.routable(agent, channel);
+            let want = wanted[channel.ix()];
             if want == self.agents[agent.ix()].ready[channel.ix()] {
                 continue;
             }
             if want {
                 self.agents[agent.ix()].ready_since[channel.ix()] = self.now;
             }
-            let tenant = self.tenant.clone();
-            for m in &tenant.agents[agent.ix()].queues {
+            for k in 0..self.tenant.agents[agent.ix()].queues.len() {
+                let m = self.tenant.agents[agent.ix()].queues[k];
                 let key = (self.ready_key(agent, channel, m.queue, m.rank), agent);
                 let set = &mut self.queues[m.queue.ix()].ready[channel.ix()];
                 if want {
@@ -160,7 +174,7 @@ impl Engine {
             }
             self.agents[agent.ix()].ready[channel.ix()] = want;
             if want {
-                self.route_pending = true;
+                self.route_pending[channel.ix()] = true;
             }
         }
     }
@@ -171,9 +185,9 @@ impl Engine {
         if was == is || self.tenant.profile_of(agent).voice == 0 {
             return;
         }
-        let tenant = self.tenant.clone();
+        let Engine { tenant, queues, .. } = self;
         for m in &tenant.agents[agent.ix()].queues {
-            let q = &mut self.queues[m.queue.ix()];
+            let q = &mut queues[m.queue.ix()];
             if is {
                 q.staffed += 1;
             } else {
@@ -219,10 +233,13 @@ impl Engine {
         to: Option<Work>,
         reason: StateReason,
     ) {
-        let was = self.agents[agent.ix()].staffed_voice();
         let a = &mut self.agents[agent.ix()];
         let at = a.work.iter().position(|w| w.task == task);
         let from = at.map(|i| a.work[i]);
+        // Readiness and staffing depend on how many tasks the agent holds, not on
+        // their phases: only an added or removed task can change them.
+        let counted = from.is_some() != to.is_some();
+        let was = counted && a.staffed_voice();
         match (at, to) {
             (Some(i), Some(w)) => a.work[i] = w,
             (Some(i), None) => {
@@ -231,11 +248,11 @@ impl Engine {
             (None, Some(w)) => a.work.push(w),
             (None, None) => return,
         }
-        if let Some(t) = self.tasks.get_mut(&task) {
-            match (from.is_some(), to.is_some()) {
-                (false, true) => t.workers += 1,
-                (true, false) => t.workers -= 1,
-                _ => {}
+        if counted && let Some(t) = self.tasks.get_mut(&task) {
+            if to.is_some() {
+                t.workers += 1;
+            } else {
+                t.workers -= 1;
             }
         }
         let (fp, tp) = (from.map(|w| w.phase), to.map(|w| w.phase));
@@ -256,8 +273,10 @@ impl Engine {
         if offers_changed {
             self.notify_stack(agent);
         }
-        self.restaff(agent, was);
-        self.refresh_ready(agent);
+        if counted {
+            self.restaff(agent, was);
+            self.refresh_ready(agent);
+        }
     }
 
     /// The agent's stacked requests (AGT-07, AGT-08), for agents whose profile has

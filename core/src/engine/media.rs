@@ -5,8 +5,8 @@
 
 use crate::event::{Role, WorkPhase};
 use crate::ids::*;
-use crate::legs::{Channel, Leg, Mix};
-use crate::matrix::{self, CallState, Control, Controls, Participant};
+use crate::legs::{Channel, Leg, MixShape};
+use crate::matrix::{CallState, Control, Controls, Participant};
 use crate::output::{Effect, Notice};
 
 use super::Engine;
@@ -41,41 +41,36 @@ impl Engine {
     }
 
     /// Who hears whom on the task now (VOI-02, VOI-06, VOI-12).
-    fn compute_mix(&self, task: TaskId) -> Option<Mix> {
+    fn compute_mix(&self, task: TaskId) -> Option<MixShape> {
         let t = self.tasks.get(&task)?;
         if t.channel != Channel::Voice || !t.customer_live {
             return None;
         }
         let customer = t.customer;
-        let (talking, on_hold) = match t.stage {
+        Some(match t.stage {
             Stage::Connected => {
                 if let Some(ext) = t.external_owner {
-                    (vec![customer, Leg::External(ext)], vec![])
+                    MixShape::new(&[customer, Leg::External(ext)], None)
                 } else {
                     let owner = Leg::Agent(t.owner?);
                     match (&t.consult, t.conference) {
-                        (Some(c), true) => (vec![customer, owner, c.party?], vec![]),
+                        (Some(c), true) => MixShape::new(&[customer, owner, c.party?], None),
                         (Some(c), false) if c.party.is_some() => {
                             let party = c.party?;
                             if c.party_held {
-                                (vec![customer, owner], vec![party])
+                                MixShape::new(&[customer, owner], Some(party))
                             } else {
-                                (vec![owner, party], vec![customer])
+                                MixShape::new(&[owner, party], Some(customer))
                             }
                         }
-                        _ if t.held => (vec![], vec![customer]),
-                        _ => (vec![customer, owner], vec![]),
+                        _ if t.held => MixShape::new(&[], Some(customer)),
+                        _ => MixShape::new(&[customer, owner], None),
                     }
                 }
             }
             // A transfer on its way: the customer holds.
-            Stage::Offered if t.answered.is_some() => (vec![], vec![customer]),
+            Stage::Offered if t.answered.is_some() => MixShape::new(&[], Some(customer)),
             _ => return None,
-        };
-        Some(Mix {
-            task,
-            talking,
-            on_hold,
         })
     }
 
@@ -86,11 +81,10 @@ impl Engine {
             return;
         };
         if let Some(mix) = mix
-            && t.mix.as_deref() != Some(&mix)
+            && t.mix != Some(mix)
         {
-            let boxed = Box::new(mix);
-            t.mix = Some(boxed.clone());
-            self.effect(Effect::Mix(boxed));
+            t.mix = Some(mix);
+            self.effect(Effect::Mix(Box::new(mix.to_mix(task))));
         }
         self.refresh_controls(task);
     }
@@ -103,9 +97,7 @@ impl Engine {
         let t = &self.tasks[&task];
         match work.phase {
             WorkPhase::Connecting | WorkPhase::Ringing => Controls::default(),
-            WorkPhase::WrapUp => Controls::default()
-                .with(Control::WrapUp)
-                .with(Control::EditVariables),
+            WorkPhase::WrapUp => Controls::wrap_up(),
             WorkPhase::Engaged => {
                 let who = if work.role == Role::Owner {
                     Participant::Agent1
@@ -113,7 +105,7 @@ impl Engine {
                     Participant::Agent2
                 };
                 let mut set = match self.call_state(task) {
-                    Some(state) => matrix::controls(state, who),
+                    Some(state) => self.control_table.get(state, who),
                     None => Controls::default()
                         .with(Control::End)
                         .with(Control::EditVariables),
@@ -139,11 +131,11 @@ impl Engine {
         let Some(t) = self.tasks.get(&task) else {
             return;
         };
-        let mut agents: Vec<AgentIdx> = t.owner.into_iter().collect();
-        if let Some(Leg::Agent(a2)) = t.consult.as_ref().and_then(|c| c.party) {
-            agents.push(a2);
-        }
-        for agent in agents {
+        let consulted = match t.consult.as_ref().and_then(|c| c.party) {
+            Some(Leg::Agent(a2)) => Some(a2),
+            _ => None,
+        };
+        for agent in [t.owner, consulted].into_iter().flatten() {
             self.send_controls(task, agent);
         }
     }

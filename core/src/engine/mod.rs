@@ -103,7 +103,10 @@ pub struct Engine {
     next_request: u64,
     next_seq: u64,
     next_leg: u64,
-    route_pending: bool,
+    /// Per channel, whether routing may have something to match.
+    route_pending: [bool; 4],
+    /// The participants' table's enabled controls, per state and participant.
+    control_table: crate::matrix::ControlTable,
 }
 
 impl Engine {
@@ -125,7 +128,8 @@ impl Engine {
             next_request: 1,
             next_seq: 0,
             next_leg: 0,
-            route_pending: false,
+            route_pending: [false; 4],
+            control_table: crate::matrix::ControlTable::new(),
         }
     }
 
@@ -230,6 +234,11 @@ impl Engine {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// An agent's phase on one task, if it works on it.
+    pub fn agent_phase(&self, agent: AgentIdx, task: TaskId) -> Option<WorkPhase> {
+        self.agents.get(agent.ix())?.work_on(task).map(|w| w.phase)
     }
 
     /// Whether an agent's phone is off-hook.

@@ -175,17 +175,15 @@ impl Engine {
             }
             // The last mix sent only tells whether the next one changed: drop it if it
             // names an agent that is gone.
-            let mix_agents_stay = t.mix.as_deref().is_none_or(|m| {
-                m.talking
-                    .iter()
-                    .chain(m.on_hold.iter())
-                    .all(|l| !matches!(l, Leg::Agent(a) if remap_agent(*a).is_none()))
+            let mix_agents_stay = t.mix.as_mut().is_none_or(|m| {
+                m.legs_mut()
+                    .all(|l| !matches!(*l, Leg::Agent(a) if remap_agent(a).is_none()))
             });
             if !mix_agents_stay {
                 t.mix = None;
             }
-            if let Some(m) = t.mix.as_deref_mut() {
-                for l in m.talking.iter_mut().chain(m.on_hold.iter_mut()) {
+            if let Some(m) = t.mix.as_mut() {
+                for l in m.legs_mut() {
                     *l = remap_leg(*l);
                 }
             }
@@ -249,7 +247,7 @@ impl Engine {
         for (qi, n) in self.count_staffed().into_iter().enumerate() {
             self.queues[qi].staffed = n;
         }
-        self.route_pending = true;
+        self.route_pending = [true; 4];
         self.event(EventKind::ConfigApplied);
         Ok(())
     }

@@ -138,7 +138,7 @@ impl Engine {
         {
             self.effect(Effect::QueueMusic { call, queue });
         }
-        self.route_pending = true;
+        self.route_pending[channel.ix()] = true;
     }
 
     /// Puts a consult request in a queue, or back at its place.
@@ -157,7 +157,7 @@ impl Engine {
             queue,
             position,
         });
-        self.route_pending = true;
+        self.route_pending[Channel::Voice.ix()] = true;
     }
 
     /// Whether `agent` may be offered `entry` (never the transferring agent, VOI-17;
@@ -178,7 +178,15 @@ impl Engine {
         if ready.is_empty() {
             return None;
         }
-        for (&key, &entry) in &q.waiting[channel.ix()] {
+        let waiting = &q.waiting[channel.ix()];
+        // Nearly always the first waiting entry goes to the first ready agent; only
+        // an entry excluded from that agent (VOI-17, a consult) looks further.
+        let (&key, &entry) = waiting.first_key_value()?;
+        let &(_, first) = ready.first()?;
+        if self.may_offer(entry, first) {
+            return Some((key, entry, first));
+        }
+        for (&key, &entry) in waiting {
             if let Some(&(_, agent)) = ready.iter().find(|(_, a)| self.may_offer(entry, *a)) {
                 return Some((key, entry, agent));
             }
@@ -189,11 +197,10 @@ impl Engine {
     /// Offers waiting entries to ready agents until none can be matched. Per channel,
     /// across queues, the best (priority, arrival) goes first.
     pub(crate) fn route(&mut self) {
-        if !self.route_pending {
-            return;
-        }
-        self.route_pending = false;
-        for channel in Channel::ALL {
+        // A channel is looked at again if routing itself made it pending.
+        while let Some(ci) = self.route_pending.iter().position(|p| *p) {
+            self.route_pending[ci] = false;
+            let channel = Channel::ALL[ci];
             loop {
                 let mut best: Option<(QueueKey, usize, Entry, AgentIdx)> = None;
                 for qi in 0..self.queues.len() {

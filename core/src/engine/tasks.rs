@@ -10,7 +10,7 @@ use compact_str::CompactString;
 use crate::dtmf::Digit;
 use crate::event::*;
 use crate::ids::*;
-use crate::legs::{Channel, Leg, Mix};
+use crate::legs::{Channel, Leg, MixShape};
 use crate::matrix::Control;
 use crate::output::{Effect, Notice, RequestKind};
 use crate::refusal::Refusal;
@@ -112,7 +112,7 @@ pub(crate) struct Task {
     /// How the task ends, once known.
     pub outcome: Option<TaskOutcome>,
     /// The last audio mix sent for the task.
-    pub mix: Option<Box<Mix>>,
+    pub mix: Option<MixShape>,
 }
 
 /// How an answered call ends.
@@ -366,7 +366,7 @@ impl Engine {
         if let Some(ext) = t.external_owner {
             self.forget_leg(ext);
         }
-        self.tasks.remove(&task);
+        self.tasks.delete(&task);
         self.event(EventKind::TaskClosed { task, outcome });
     }
 
@@ -661,9 +661,18 @@ impl Engine {
             self.timers
                 .set(self.now + d, TimerKind::AutoWrapUp { agent, task })
         });
+        // The wrap-up notice tells the desktop its controls.
+        let controls = crate::matrix::Controls::wrap_up();
+        work.controls = controls;
         self.set_work(agent, task, Some(work), StateReason::CallEnded);
-        self.notify(agent, Notice::WrapUp { task, auto_after });
-        self.send_controls(task, agent);
+        self.notify(
+            agent,
+            Notice::WrapUp {
+                task,
+                auto_after,
+                controls,
+            },
+        );
     }
 
     /// The agent submits a wrap-up reason and becomes Available, or Idle by choice (VOI-19).
