@@ -12,6 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct Digit(u8);
 
 impl Digit {
+    /// The key 1: it accepts a direct callback (CBK-07).
+    pub const ONE: Digit = Digit(b'1');
+
     /// The digit for a key character, if it is one.
     pub fn from_char(c: char) -> Option<Digit> {
         match c {

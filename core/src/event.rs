@@ -136,6 +136,8 @@ pub enum StateReason {
     ConsultEnded,
     Transferred,
     LeftCall,
+    /// A preview was skipped or removed, or a dial cancelled: no wrap-up needed.
+    PreviewDone,
 }
 
 /// How an offer ended (AGT-04: every offer ends one of these ways).
@@ -187,13 +189,19 @@ pub enum TaskOutcome {
     /// Answered, ended and wrapped up.
     Handled,
     /// The customer left (or was dropped) before an agent answered.
-    Abandoned { stage: AbandonStage },
+    Abandoned {
+        stage: AbandonStage,
+    },
     /// The flow ended the call (closed hours, a disconnect step, a menu with no choice).
     Disconnected,
     /// An outbound call did not reach the customer.
     NotReached,
-    /// The agent did not start the outdial (its request was not answered).
+    /// The agent did not start the outdial (its request was not answered), or
+    /// cancelled a callback or campaign call while it rang (CBK-05, CMP-07).
     Cancelled,
+    /// A campaign contact was skipped or removed without a call (CMP-04).
+    Skipped,
+    Removed,
 }
 
 /// What kind of interaction a task is.
@@ -204,6 +212,42 @@ pub enum TaskKind {
     Inbound,
     /// An agent calls a customer (AGT-10).
     Outdial,
+    /// We call back a customer who asked (CBK-01..CBK-10).
+    Callback,
+    /// A contact of an outbound preview campaign (CMP-01..CMP-10).
+    Campaign,
+}
+
+/// Where a callback request came from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackSource {
+    /// A flow's callback step (an IVR choice, CBK-01).
+    Flow,
+    /// The courtesy offer while waiting in the queue (CBK-01).
+    Courtesy,
+    /// Direct callback, the queue's overflow action (CBK-06..CBK-08).
+    Direct,
+    /// A web site or chat bot (CBK-02).
+    Web,
+}
+
+/// Why a campaign contact left the list or went back to it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactFate {
+    /// Skipped: back at the end of the list (CMP-04).
+    Skipped,
+    /// Removed by the agent (CMP-04).
+    Removed,
+    /// Not reached; back at the end of the list for another attempt (CMP-08).
+    Retry,
+    /// Not reached and out of attempts.
+    Exhausted,
+    /// Reached (a person or a machine): done.
+    Done,
+    /// The reservation or the accept could not go ahead; back at the front.
+    Returned,
 }
 
 /// What a flow step did.
@@ -227,6 +271,8 @@ pub enum StepOutcome {
         var: VarIdx,
         value: Option<Box<str>>,
     },
+    /// A callback step queued a callback to this number (or could not: not a dial number).
+    Callback { number: Option<DialNumber> },
     /// The flow disconnects the caller.
     Disconnect,
     /// The flow ran out of steps without queueing the caller.
@@ -457,6 +503,64 @@ pub enum EventKind {
         what: Ignored,
     },
     ConfigApplied,
+    /// Direct callback's overflow condition holds for a waiting caller (CBK-06).
+    OverflowHolds {
+        task: TaskId,
+        queue: QueueIdx,
+    },
+    /// A callback offer played to a waiting caller (CBK-01, CBK-07).
+    CallbackOffered {
+        task: TaskId,
+        source: CallbackSource,
+        offer: u32,
+    },
+    /// The task became a callback to `number`; it keeps its place in the queue (CBK-08).
+    CallbackRequested {
+        task: TaskId,
+        source: CallbackSource,
+        number: DialNumber,
+    },
+    /// A callback waits for its queue's callback hours to open (CBK-10).
+    CallbackWaitsForHours {
+        task: TaskId,
+        opens: Option<SimTime>,
+    },
+    /// The agent cancelled the dial while the customer's phone rang (CBK-05, CMP-07).
+    DialCancelled {
+        task: TaskId,
+        leg: LegId,
+    },
+    /// A contact list was loaded: good rows kept, bad rows listed (line, why).
+    ContactsLoaded {
+        campaign: CampaignIdx,
+        kept: u32,
+        rejected: Box<Vec<(u32, String)>>,
+    },
+    /// A campaign contact went to an agent: by a reservation call (CMP-02) or pulled (CMP-01).
+    ContactReserved {
+        task: TaskId,
+        campaign: CampaignIdx,
+        agent: AgentIdx,
+        number: DialNumber,
+    },
+    /// The preview shows (CMP-04).
+    PreviewShown {
+        task: TaskId,
+        agent: AgentIdx,
+    },
+    /// The agent (or the timeout, `auto`) chose for the previewed contact (CMP-04, CMP-05).
+    PreviewChosen {
+        task: TaskId,
+        action: crate::config::PreviewAction,
+        auto: bool,
+    },
+    /// A contact went back to its campaign's list or left it.
+    ContactDone {
+        campaign: CampaignIdx,
+        number: DialNumber,
+        fate: ContactFate,
+        attempts: u8,
+    },
 }
 
 impl EventKind {
@@ -494,10 +598,22 @@ impl EventKind {
             | CallEnded { task, .. }
             | VariableSaved { task, .. }
             | WrapUpSubmitted { task, .. }
+            | OverflowHolds { task, .. }
+            | CallbackOffered { task, .. }
+            | CallbackRequested { task, .. }
+            | CallbackWaitsForHours { task, .. }
+            | DialCancelled { task, .. }
+            | ContactReserved { task, .. }
+            | PreviewShown { task, .. }
+            | PreviewChosen { task, .. }
             | TaskClosed { task, .. } => Some(*task),
-            AgentState { .. } | Hook { .. } | Refused { .. } | Ignored { .. } | ConfigApplied => {
-                None
-            }
+            AgentState { .. }
+            | Hook { .. }
+            | Refused { .. }
+            | Ignored { .. }
+            | ConfigApplied
+            | ContactsLoaded { .. }
+            | ContactDone { .. } => None,
         }
     }
 }

@@ -73,6 +73,10 @@ index_type!(
     /// A flow variable (call-associated data), within its flow.
     VarIdx
 );
+index_type!(
+    /// An outbound preview campaign.
+    CampaignIdx
+);
 
 /// A task (one customer interaction), numbered from 1 in order of creation.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -48,6 +48,19 @@ pub enum Input {
     },
     /// The administrator applies a new configuration (the whole TOML text).
     Reconfigure { config: String },
+    /// A customer asks to be called back, from a web site or a chat bot (CBK-02).
+    /// `contact` names the request as a call id would; `ep` is the inbound
+    /// telephony entry point it is reported under.
+    WebCallback {
+        contact: CallId,
+        ep: EpIdx,
+        queue: QueueIdx,
+        name: CompactString,
+        number: String,
+    },
+    /// A campaign's contact list (the CSV text), replacing the contacts not yet
+    /// previewed (CMP-01).
+    LoadContacts { campaign: CampaignIdx, csv: String },
 }
 
 /// How a dialled number answered.
@@ -55,9 +68,18 @@ pub enum Input {
 #[serde(rename_all = "snake_case")]
 pub enum DialOutcome {
     Answered,
+    /// An answering machine or voicemail answered (CMP-09, AMD).
+    Machine,
     Busy,
     NoAnswer,
     Failed,
+}
+
+impl DialOutcome {
+    /// Whether the call connected (to a person or a machine).
+    pub fn connected(self) -> bool {
+        matches!(self, DialOutcome::Answered | DialOutcome::Machine)
+    }
 }
 
 /// Where a consult or a transfer goes (VOI-03, VOI-15).
@@ -177,6 +199,22 @@ pub enum AgentAction {
         number: String,
         ep: Option<EpIdx>,
     },
+    /// Take the next contact of a preview campaign (the campaign icon, CMP-01).
+    PullContact {
+        campaign: CampaignIdx,
+    },
+    /// Dial the previewed contact (CMP-04).
+    PreviewAccept {
+        task: TaskId,
+    },
+    /// Put the previewed contact back in the campaign's list (CMP-04).
+    PreviewSkip {
+        task: TaskId,
+    },
+    /// Take the previewed contact off the campaign (CMP-04).
+    PreviewRemove {
+        task: TaskId,
+    },
 }
 
 impl AgentAction {
@@ -206,6 +244,10 @@ impl AgentAction {
             AgentAction::RevertVariable { .. } => ActionKind::RevertVariable,
             AgentAction::RevealVariable { .. } => ActionKind::RevealVariable,
             AgentAction::Outdial { .. } => ActionKind::Outdial,
+            AgentAction::PullContact { .. } => ActionKind::PullContact,
+            AgentAction::PreviewAccept { .. } => ActionKind::PreviewAccept,
+            AgentAction::PreviewSkip { .. } => ActionKind::PreviewSkip,
+            AgentAction::PreviewRemove { .. } => ActionKind::PreviewRemove,
         }
     }
 }
@@ -237,7 +279,13 @@ pub enum ActionKind {
     RevertVariable,
     RevealVariable,
     Outdial,
+    PullContact,
+    PreviewAccept,
+    PreviewSkip,
+    PreviewRemove,
     Reconfigure,
+    WebCallback,
+    LoadContacts,
     Input,
 }
 
@@ -268,6 +316,12 @@ impl ActionKind {
             ActionKind::RevertVariable => "revert a variable",
             ActionKind::RevealVariable => "reveal a variable",
             ActionKind::Outdial => "place an outdial",
+            ActionKind::PullContact => "take a campaign contact",
+            ActionKind::PreviewAccept => "accept the contact",
+            ActionKind::PreviewSkip => "skip the contact",
+            ActionKind::PreviewRemove => "remove the contact",
+            ActionKind::WebCallback => "request a callback",
+            ActionKind::LoadContacts => "load contacts",
             ActionKind::Reconfigure => "reconfigure",
             ActionKind::Input => "input",
         }

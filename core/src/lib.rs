@@ -7,6 +7,7 @@
 //! `switchboard-sim`, the production shell) feed [`Engine::handle`] and execute
 //! what [`Engine::poll_output`] asks for.
 
+pub mod campaign;
 pub mod config;
 pub mod dialnum;
 pub mod dtmf;

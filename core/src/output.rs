@@ -107,6 +107,50 @@ pub enum Notice {
         var: VarIdx,
         winner: AgentIdx,
     },
+    /// The customer's phone is ringing: the card shows Ringing with a timer since
+    /// `since`, or a Cancel button when `cancel` (CBK-05, CMP-07).
+    Dialing {
+        task: TaskId,
+        since: SimTime,
+        cancel: bool,
+    },
+    /// The customer was not reached (busy, no answer, failure) (CBK-04, CMP-08).
+    NotReached {
+        task: TaskId,
+        outcome: crate::input::DialOutcome,
+    },
+    /// An answering machine or voicemail took the call; the agent may leave a
+    /// message (CMP-09).
+    AnsweringMachine { task: TaskId },
+    /// A campaign contact to accept, skip or remove (CMP-02, CMP-04, CMP-05).
+    Preview(Box<Preview>),
+    /// The preview timed out and its automatic action was taken (CMP-05).
+    PreviewTimedOut {
+        task: TaskId,
+        action: crate::config::PreviewAction,
+    },
+    /// Whether the agent can take a contact from a preview campaign now (the
+    /// campaign icon, CMP-01, CMP-07).
+    CampaignIcon {
+        campaign: CampaignIdx,
+        enabled: bool,
+    },
+}
+
+/// A campaign contact as the preview shows it (CMP-04).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    pub task: TaskId,
+    pub campaign: CampaignIdx,
+    pub number: DialNumber,
+    /// The campaign's shown columns, (column, value), in its order.
+    pub values: Vec<(String, String)>,
+    /// When the preview times out, and what then happens.
+    pub timeout: SimDuration,
+    pub timeout_action: crate::config::PreviewAction,
+    /// Whether Skip and Remove are enabled (CMP-06).
+    pub skip: bool,
+    pub remove: bool,
 }
 
 /// What kind of request a Contact Request is.
@@ -123,6 +167,10 @@ pub enum RequestKind {
     ConsultViaEntryPoint,
     /// A call transferred by another agent.
     Transfer,
+    /// A customer who asked to be called back (AGT-13, CBK-03).
+    Callback,
+    /// A preview campaign reserving the agent with a call (CMP-02).
+    Reservation,
 }
 
 /// What a Contact Request popover shows (AGT-03, AGT-09..AGT-12).
@@ -138,6 +186,8 @@ pub struct ContactRequest {
     pub variables: Vec<(String, String)>,
     /// How long the agent has to answer.
     pub timeout: SimDuration,
+    /// When the request was received: a callback's timer runs from it (AGT-13).
+    pub since: Option<SimTime>,
 }
 
 /// The requests pending for an agent: at most five shown ("1-5 of N", AGT-07),

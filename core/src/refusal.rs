@@ -147,6 +147,38 @@ pub enum Refusal {
     NotDigitalEntryPoint { ep: String },
     #[error("this action is for voice calls; {task} is a {channel}")]
     NotVoice { task: TaskId, channel: String },
+    #[error(
+        "Cancel is not enabled here; the call rings until it is answered or fails (CBK-05, CMP-07)"
+    )]
+    CancelDisabled,
+    #[error(
+        "entry point \"{ep}\" is not an inbound telephony entry point; a callback is reported under one"
+    )]
+    NotCallbackEntryPoint { ep: String },
+    #[error("there is no campaign number {campaign}")]
+    UnknownCampaign { campaign: u32 },
+    #[error("the agent does not work campaign \"{campaign}\"")]
+    NotCampaignMember { campaign: String },
+    #[error(
+        "campaign \"{campaign}\" pushes its contacts to Available agents; only a preview campaign lets the agent take one"
+    )]
+    NotPreviewMode { campaign: String },
+    #[error("campaign \"{campaign}\" has no contact waiting")]
+    NoContacts { campaign: String },
+    #[error("the agent must be Available with no call to take a campaign contact (CMP-03)")]
+    NotAvailableForCampaign,
+    #[error("a campaign contact is showing: accept, skip or remove it")]
+    PreviewShowing,
+    #[error("no campaign contact is being previewed on {task}")]
+    NotPreviewing { task: TaskId },
+    #[error("{action} is disabled for this campaign (CMP-06)")]
+    PreviewActionDisabled { action: String },
+    #[error("the contact list cannot be used: {message}")]
+    BadContactList { message: String },
+    #[error(
+        "campaign \"{campaign}\" shows column \"{column}\", which the contact list does not have"
+    )]
+    MissingColumn { campaign: String, column: String },
 }
 
 impl Refusal {
@@ -216,6 +248,18 @@ impl Refusal {
             Refusal::NothingToAccept => "nothing_to_accept",
             Refusal::NotDigitalEntryPoint { .. } => "not_digital_entry_point",
             Refusal::NotVoice { .. } => "not_voice",
+            Refusal::CancelDisabled => "cancel_disabled",
+            Refusal::NotCallbackEntryPoint { .. } => "not_callback_entry_point",
+            Refusal::UnknownCampaign { .. } => "unknown_campaign",
+            Refusal::NotCampaignMember { .. } => "not_campaign_member",
+            Refusal::NotPreviewMode { .. } => "not_preview_mode",
+            Refusal::NoContacts { .. } => "no_contacts",
+            Refusal::NotAvailableForCampaign => "not_available_for_campaign",
+            Refusal::NotPreviewing { .. } => "not_previewing",
+            Refusal::PreviewShowing => "preview_showing",
+            Refusal::PreviewActionDisabled { .. } => "preview_action_disabled",
+            Refusal::BadContactList { .. } => "bad_contact_list",
+            Refusal::MissingColumn { .. } => "missing_column",
         }
     }
 }

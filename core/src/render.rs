@@ -113,6 +113,7 @@ fn reason_text(r: StateReason) -> &'static str {
         StateReason::ConsultEnded => "consult ended",
         StateReason::Transferred => "transferred",
         StateReason::LeftCall => "left the call",
+        StateReason::PreviewDone => "contact done",
     }
 }
 
@@ -196,6 +197,8 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             let what = match kind {
                 TaskKind::Inbound => "created",
                 TaskKind::Outdial => "outdial created",
+                TaskKind::Callback => "callback created",
+                TaskKind::Campaign => "campaign contact created",
             };
             task_line(
                 task,
@@ -247,6 +250,10 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                         Some(v) => format!("set {vname} = \"{v}\""),
                         None => format!("set {vname} = ******** (secure)"),
                     }
+                }
+                StepOutcome::Callback { number: Some(n) } => format!("callback to {n}"),
+                StepOutcome::Callback { number: None } => {
+                    "no callback: the number is not a dial number".to_string()
                 }
                 StepOutcome::Disconnect => "disconnect".to_string(),
                 StepOutcome::End => "flow ends without queueing".to_string(),
@@ -379,12 +386,7 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             leg: l,
             outcome,
         } => {
-            let how = match outcome {
-                DialOutcome::Answered => "answered",
-                DialOutcome::Busy => "busy",
-                DialOutcome::NoAnswer => "no answer",
-                DialOutcome::Failed => "failed",
-            };
+            let how = dial_outcome(*outcome);
             task_line(task, format!("{l} {how}"))
         }
         LegEnded { task, leg: l } => task_line(task, format!("{l} hung up")),
@@ -446,7 +448,9 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 },
                 TaskOutcome::Disconnected => "disconnected by the flow".to_string(),
                 TaskOutcome::NotReached => "the customer was not reached".to_string(),
-                TaskOutcome::Cancelled => "cancelled: the outdial was not started".to_string(),
+                TaskOutcome::Cancelled => "cancelled".to_string(),
+                TaskOutcome::Skipped => "contact skipped".to_string(),
+                TaskOutcome::Removed => "contact removed".to_string(),
             };
             task_line(task, format!("closed: {how}"))
         }
@@ -476,6 +480,103 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             "config".to_string(),
             "new configuration applied".to_string(),
         ),
+        OverflowHolds { task, queue: q } => task_line(
+            task,
+            format!(
+                "overflow holds in {}: direct callback will be offered",
+                queue(t, *q)
+            ),
+        ),
+        CallbackOffered {
+            task,
+            source,
+            offer,
+        } => task_line(
+            task,
+            format!("{} callback offer #{offer}", source_text(*source)),
+        ),
+        CallbackRequested {
+            task,
+            source,
+            number,
+        } => task_line(
+            task,
+            format!(
+                "{} callback requested to {number}; it keeps its place",
+                source_text(*source)
+            ),
+        ),
+        CallbackWaitsForHours { task, opens } => task_line(
+            task,
+            match opens {
+                Some(at) => format!("callback waits for the callback hours, which open at {at}"),
+                None => "callback waits for the callback hours, which never open".to_string(),
+            },
+        ),
+        DialCancelled { task, leg: l } => {
+            task_line(task, format!("dial of leg {} cancelled by the agent", l.0))
+        }
+        ContactsLoaded {
+            campaign: c,
+            kept,
+            rejected,
+        } => {
+            let mut text = format!(
+                "contact list loaded: {kept} kept, {} rejected",
+                rejected.len()
+            );
+            for (line, why) in rejected.iter() {
+                let _ = write!(text, "; line {line}: {why}");
+            }
+            (format!("campaign {}", campaign(t, *c)), text)
+        }
+        ContactReserved {
+            task,
+            campaign: c,
+            agent: a,
+            number,
+        } => task_line(
+            task,
+            format!(
+                "contact {number} of campaign {} for {}",
+                campaign(t, *c),
+                agent_id(t, *a)
+            ),
+        ),
+        PreviewShown { task, agent: a } => {
+            task_line(task, format!("preview shown to {}", agent_id(t, *a)))
+        }
+        PreviewChosen { task, action, auto } => task_line(
+            task,
+            format!(
+                "{} {}",
+                preview_action(*action),
+                if *auto {
+                    "at the preview timeout"
+                } else {
+                    "by the agent"
+                }
+            ),
+        ),
+        ContactDone {
+            campaign: c,
+            number,
+            fate,
+            attempts,
+        } => {
+            let what = match fate {
+                ContactFate::Skipped => "skipped: back at the end of the list",
+                ContactFate::Removed => "removed from the campaign",
+                ContactFate::Retry => "not reached: back at the end of the list",
+                ContactFate::Exhausted => "not reached: out of attempts, dropped",
+                ContactFate::Done => "reached: done",
+                ContactFate::Returned => "back at the front of the list",
+            };
+            (
+                format!("campaign {}", campaign(t, *c)),
+                format!("contact {number} {what} (attempts {attempts})"),
+            )
+        }
     }
 }
 
@@ -554,6 +655,7 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
                 queue: q,
                 variables,
                 timeout,
+                since,
             } = c.as_ref();
             let kind = match kind {
                 RequestKind::Inbound => "",
@@ -561,10 +663,13 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
                 RequestKind::Consult => "consult ",
                 RequestKind::ConsultViaEntryPoint => "consult via entry point number ",
                 RequestKind::Transfer => "transfer ",
+                RequestKind::Callback => "Callback ",
+                RequestKind::Reservation => "campaign reservation ",
             };
             let via = q.map_or_else(String::new, |q| format!(" via {}", queue(t, q)));
+            let received = since.map_or_else(String::new, |at| format!(", received at {at}"));
             let mut s = format!(
-                "{kind}Contact Request ({task}, {channel}) from {from} to {to}{via}, {timeout} to answer"
+                "{kind}Contact Request ({task}, {channel}) from {from} to {to}{via}{received}, {timeout} to answer"
             );
             if !variables.is_empty() {
                 s.push_str(" [");
@@ -643,5 +748,98 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
             var.0,
             agent_id(t, *winner)
         ),
+        Notice::Dialing {
+            task,
+            since,
+            cancel,
+        } => {
+            if *cancel {
+                format!("{task} dialling the customer: Cancel (since {since})")
+            } else {
+                format!("{task} dialling the customer: Ringing (since {since})")
+            }
+        }
+        Notice::NotReached { task, outcome } => {
+            format!(
+                "{task}: the customer was not reached ({})",
+                dial_outcome(*outcome)
+            )
+        }
+        Notice::AnsweringMachine { task } => {
+            format!("{task}: an answering machine answered; leave a message or end the call")
+        }
+        Notice::Preview(p) => {
+            let mut s = format!(
+                "preview of {} ({}, campaign {}): accept",
+                p.number,
+                p.task,
+                campaign(t, p.campaign)
+            );
+            if p.skip {
+                s.push_str(", skip");
+            }
+            if p.remove {
+                s.push_str(", remove");
+            }
+            let _ = write!(
+                s,
+                "; {} after {}",
+                preview_action(p.timeout_action),
+                p.timeout
+            );
+            if !p.values.is_empty() {
+                s.push_str(" [");
+                for (i, (label, value)) in p.values.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    let _ = write!(s, "{label}: {value}");
+                }
+                s.push(']');
+            }
+            s
+        }
+        Notice::PreviewTimedOut { task, action } => {
+            format!("preview of {task} timed out: {}", preview_action(*action))
+        }
+        Notice::CampaignIcon {
+            campaign: c,
+            enabled,
+        } => format!(
+            "campaign {} icon {}",
+            campaign(t, *c),
+            if *enabled { "enabled" } else { "disabled" }
+        ),
     }
+}
+
+fn dial_outcome(o: DialOutcome) -> &'static str {
+    match o {
+        DialOutcome::Answered => "answered",
+        DialOutcome::Machine => "answered by a machine (AMD)",
+        DialOutcome::Busy => "busy",
+        DialOutcome::NoAnswer => "no answer",
+        DialOutcome::Failed => "failed",
+    }
+}
+
+fn source_text(s: CallbackSource) -> &'static str {
+    match s {
+        CallbackSource::Flow => "flow",
+        CallbackSource::Courtesy => "courtesy",
+        CallbackSource::Direct => "direct",
+        CallbackSource::Web => "web",
+    }
+}
+
+fn preview_action(a: crate::config::PreviewAction) -> &'static str {
+    match a {
+        crate::config::PreviewAction::Accept => "accept",
+        crate::config::PreviewAction::Skip => "skip",
+        crate::config::PreviewAction::Remove => "remove",
+    }
+}
+
+fn campaign(t: &Tenant, c: CampaignIdx) -> &str {
+    t.campaigns.get(c.ix()).map_or("?", |c| &c.name)
 }

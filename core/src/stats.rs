@@ -252,7 +252,11 @@ impl StatsCollector {
                     TaskOutcome::Disconnected => {
                         self.eps.entry(rec.ep).or_default().disconnected += 1
                     }
-                    TaskOutcome::Handled | TaskOutcome::NotReached | TaskOutcome::Cancelled => {}
+                    TaskOutcome::Handled
+                    | TaskOutcome::NotReached
+                    | TaskOutcome::Cancelled
+                    | TaskOutcome::Skipped
+                    | TaskOutcome::Removed => {}
                 }
             }
             AgentState { agent, to, .. } => {

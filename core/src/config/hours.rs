@@ -54,6 +54,50 @@ impl BusinessHours {
     }
 }
 
+/// How far ahead [`BusinessHours::next_open`] looks for an opening.
+pub const OPENING_HORIZON_DAYS: i64 = 400;
+
+impl BusinessHours {
+    /// The first instant at or after `unix_micros` at which the schedule is open in
+    /// `tz` (CBK-10: a callback waits for it); `None` when it does not open within
+    /// [`OPENING_HORIZON_DAYS`] days. An opening that falls in a daylight-saving gap
+    /// happens when the local clock reaches the range again (the first valid instant
+    /// after the gap, if the range is still open then).
+    pub fn next_open(&self, tz: Tz, unix_micros: i64) -> Option<i64> {
+        if self.status_at(tz, unix_micros) == HoursStatus::Open {
+            return Some(unix_micros);
+        }
+        let secs = unix_micros.div_euclid(1_000_000);
+        let today = tz.timestamp_opt(secs, 0).single()?.date_naive();
+        for offset in 0..=OPENING_HORIZON_DAYS {
+            let day = today.checked_add_signed(chrono::Duration::days(offset))?;
+            if self.holidays.contains(&day) {
+                continue;
+            }
+            let weekday = day.weekday().num_days_from_monday() as usize;
+            for &(start, end) in &self.week[weekday] {
+                // Try each minute of the range until one exists in the zone (DST gaps).
+                for minute in start..end {
+                    let Some(naive) =
+                        day.and_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)
+                    else {
+                        continue;
+                    };
+                    let Some(local) = tz.from_local_datetime(&naive).earliest() else {
+                        continue;
+                    };
+                    let at = local.timestamp().saturating_mul(1_000_000);
+                    if at > unix_micros {
+                        return Some(at);
+                    }
+                    break;
+                }
+            }
+        }
+        None
+    }
+}
+
 /// Parses `HH:MM-HH:MM` into minutes since midnight.
 pub fn parse_range(text: &str) -> Result<(u16, u16), String> {
     let bad = || format!("\"{text}\" is not a time range; write one such as \"09:00-17:30\"");
@@ -155,6 +199,65 @@ mod tests {
         assert_eq!(
             office().status_at(ny, unix(2026, 10, 26, 13, 0)),
             HoursStatus::Open
+        );
+    }
+
+    #[test]
+    fn next_opening_skips_nights_weekends_and_holidays() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        // Open now: now.
+        let t = unix(2026, 11, 23, 15, 0);
+        assert_eq!(office().next_open(ny, t), Some(t));
+        // Monday 08:30 local: 09:00 the same day.
+        assert_eq!(
+            office().next_open(ny, unix(2026, 11, 23, 13, 30)),
+            Some(unix(2026, 11, 23, 14, 0))
+        );
+        // Friday 18:00 local: Monday 09:00.
+        assert_eq!(
+            office().next_open(ny, unix(2026, 11, 27, 23, 0)),
+            Some(unix(2026, 11, 30, 14, 0))
+        );
+        // Thursday 2026-12-24 after hours: Christmas Friday is a holiday, so Monday the 28th.
+        assert_eq!(
+            office().next_open(ny, unix(2026, 12, 24, 23, 0)),
+            Some(unix(2026, 12, 28, 14, 0))
+        );
+        // Across the daylight-saving change: Friday 2026-10-30 evening (UTC-4) to
+        // Monday 2026-11-02 09:00 (UTC-5).
+        assert_eq!(
+            office().next_open(ny, unix(2026, 10, 30, 22, 0)),
+            Some(unix(2026, 11, 2, 14, 0))
+        );
+        // A schedule that never opens.
+        let never = BusinessHours {
+            name: "never".into(),
+            week: Default::default(),
+            holidays: Default::default(),
+        };
+        assert_eq!(never.next_open(ny, t), None);
+    }
+
+    #[test]
+    fn an_opening_inside_a_daylight_saving_gap_is_at_the_first_valid_minute() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        // 2026-03-08: 02:00 local does not exist (clocks go to 03:00, UTC-4).
+        let early = BusinessHours {
+            name: "early".into(),
+            week: [
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![(120, 240)],
+            ],
+            holidays: Default::default(),
+        };
+        assert_eq!(
+            early.next_open(ny, unix(2026, 3, 8, 5, 0)),
+            Some(unix(2026, 3, 8, 7, 0))
         );
     }
 

@@ -1,6 +1,6 @@
 //! Tenant configuration (CHN-02, CHN-08, FLW-01): the TOML file as written
 //! ([`raw`]), its validation into the compiled, index-based [`Tenant`]
-//! ([`compile`]), locating each error in the source text ([`locate`]), and
+//! ([`compile`], flows in [`flows`]), locating each error in the source text ([`locate`]), and
 //! business hours ([`hours`]).
 //!
 //! A configuration is validated as a whole: [`Tenant::from_toml`] returns
@@ -8,8 +8,10 @@
 //! Nothing of an invalid configuration is ever applied.
 
 pub mod compile;
+pub mod flows;
 pub mod hours;
 pub mod locate;
+pub mod outbound;
 pub mod raw;
 
 use std::collections::BTreeMap;
@@ -23,7 +25,9 @@ use crate::ids::*;
 use crate::time::SimDuration;
 
 pub use hours::{BusinessHours, HoursStatus};
-pub use raw::{ChannelKind, QueueType, RoutingStrategy, SocialKind, VarType};
+pub use raw::{
+    CampaignMode, ChannelKind, PreviewAction, QueueType, RoutingStrategy, SocialKind, VarType,
+};
 
 /// The name of the outbound entry point every tenant has (CHN-04).
 pub const OUTDIAL_TRANSFER_EP: &str = "Outdial_Transfer_to_Queue";
@@ -91,6 +95,7 @@ pub struct Tenant {
     pub prompts: Vec<Prompt>,
     pub entry_points: Vec<EntryPoint>,
     pub flows: Vec<Flow>,
+    pub campaigns: Vec<Campaign>,
     /// Support number (normalized) -> its inbound telephony entry point (CHN-03).
     pub numbers: BTreeMap<DialNumber, EpIdx>,
     /// The configuration text this tenant was compiled from.
@@ -134,6 +139,8 @@ pub struct Agent {
     pub handset: bool,
     /// The queues this agent serves, in index order.
     pub queues: Vec<Membership>,
+    /// The campaigns this agent works, in index order.
+    pub campaigns: Vec<CampaignIdx>,
 }
 
 /// An agent's place in a queue.
@@ -158,6 +165,78 @@ pub struct Queue {
     pub service_level: Option<SimDuration>,
     /// The handle time assumed by the wait estimate before any task is handled (FLW-03).
     pub handle_time_estimate: SimDuration,
+    pub callback: CallbackPolicy,
+    /// Direct callback (CBK-06); a queue step may override it.
+    pub overflow: Option<Overflow>,
+}
+
+/// How a queue handles its callbacks.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct CallbackPolicy {
+    /// Offered to agents only while these hours are open, in the tenant's time zone (CBK-10).
+    pub hours: Option<HoursIdx>,
+    /// Dial attempts before the callback closes as not reached (CBK-04).
+    pub attempts: u8,
+    /// The agent may cancel while the customer's phone rings (CBK-05).
+    pub cancel: bool,
+}
+
+/// Direct callback as an overflow action (CBK-06, CBK-07): offered to a waiting
+/// caller once the queue holds more than `waiting_above` calls or the caller's
+/// estimated wait exceeds `wait_above`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Overflow {
+    pub waiting_above: Option<u32>,
+    pub wait_above: Option<SimDuration>,
+    pub offer: PromptIdx,
+    pub confirm: PromptIdx,
+}
+
+/// The first direct-callback offer, this long after overflow holds (CBK-07).
+pub const DIRECT_CALLBACK_FIRST: SimDuration = SimDuration::from_secs(30);
+/// Later offers, this long after the previous one began (CBK-07).
+pub const DIRECT_CALLBACK_EVERY: SimDuration = SimDuration::from_secs(120);
+
+/// A queue step's overflow: the queue's own, none, or its own rule (CBK-06).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OverflowChoice {
+    Queue,
+    Off,
+    Rule(Overflow),
+}
+
+/// A courtesy callback offered while the caller waits (CBK-01).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Courtesy {
+    pub after: SimDuration,
+    pub every: SimDuration,
+    pub key: Digit,
+    pub prompt: PromptIdx,
+    pub confirm: PromptIdx,
+}
+
+/// An outbound preview campaign (CMP-01..CMP-10).
+#[derive(Clone, Debug)]
+pub struct Campaign {
+    pub name: String,
+    pub description: String,
+    pub mode: CampaignMode,
+    /// The outbound telephony entry point its calls go out from.
+    pub entry_point: EpIdx,
+    /// The agents who work it: listed agents, then teams' agents.
+    pub members: Vec<AgentIdx>,
+    pub preview_timeout: SimDuration,
+    pub timeout_action: PreviewAction,
+    pub skip: bool,
+    pub remove: bool,
+    /// Cancel replaces Ringing while the customer's phone rings (CMP-07).
+    pub end_call: bool,
+    /// Contact columns shown in the preview, in order.
+    pub show: Vec<String>,
+    /// Attempts per contact before it is dropped (CMP-08).
+    pub attempts: u8,
+    /// How long the reservation call rings the agent (CMP-02).
+    pub reservation_timeout: SimDuration,
 }
 
 #[derive(Clone, Debug)]
@@ -238,6 +317,15 @@ pub enum Step {
     Queue {
         queue: QueueIdx,
         priority: u8,
+        overflow: OverflowChoice,
+        courtesy: Option<Courtesy>,
+    },
+    Callback {
+        queue: QueueIdx,
+        number: ValueTemplate,
+        prompt: Option<PromptIdx>,
+        priority: u8,
+        next: Option<StepIdx>,
     },
     Disconnect {
         prompt: Option<PromptIdx>,
@@ -273,6 +361,11 @@ impl Tenant {
     /// The wrap-up reason with this name.
     pub fn wrap_up_reason_by_name(&self, name: &str) -> Option<WrapUpReasonIdx> {
         position(&self.wrap_up.reasons, |r| r == name).map(WrapUpReasonIdx)
+    }
+
+    /// The campaign with this name.
+    pub fn campaign_by_name(&self, name: &str) -> Option<CampaignIdx> {
+        position(&self.campaigns, |c| c.name == name).map(CampaignIdx)
     }
 
     /// The prompt with this name.

@@ -36,6 +36,8 @@ pub struct RawConfig {
     pub entry_points: BTreeMap<String, RawEntryPoint>,
     #[serde(default)]
     pub flows: BTreeMap<String, RawFlow>,
+    #[serde(default)]
+    pub campaigns: BTreeMap<String, RawCampaign>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -133,6 +135,98 @@ pub struct RawQueue {
     pub service_level: Option<SimDuration>,
     /// The handle time assumed for wait estimates until tasks have been handled (FLW-03).
     pub handle_time_estimate: Option<SimDuration>,
+    /// How the queue's callbacks are handled (CBK-04, CBK-05, CBK-10).
+    pub callback: Option<RawCallbackPolicy>,
+    /// Direct callback as the queue's overflow action (CBK-06).
+    pub overflow: Option<RawOverflow>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCallbackPolicy {
+    /// Callbacks are offered to agents only while these business hours are open (CBK-10).
+    pub hours: Option<String>,
+    /// Dial attempts before a callback closes as not reached (CBK-04).
+    pub attempts: Option<i64>,
+    /// The agent may cancel a callback while the customer's phone rings (CBK-05).
+    #[serde(default)]
+    pub cancel: bool,
+}
+
+/// Direct callback: when it is offered to a waiting caller (CBK-06, CBK-07).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverflow {
+    /// `false` turns the queue's overflow off (in a queue step's override).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Overflow holds when more than this many calls wait in the queue...
+    pub waiting_above: Option<i64>,
+    /// ...or when the caller's estimated wait is above this.
+    pub wait_above: Option<SimDuration>,
+    pub offer_prompt: Option<String>,
+    pub confirm_prompt: Option<String>,
+}
+
+/// A courtesy callback offered while the caller waits in the queue (CBK-01).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCourtesy {
+    /// The first offer this long after the caller is queued (default 60s)...
+    pub after: Option<SimDuration>,
+    /// ...then again this long after each offer began (default 120s).
+    pub every: Option<SimDuration>,
+    /// The key that accepts (default 1).
+    pub key: Option<String>,
+    pub prompt: String,
+    pub confirm: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignMode {
+    /// The agent pulls a contact and accepts or skips it (CMP-01).
+    Preview,
+    /// The dialer reserves an Available agent and pushes a contact; the agent decides.
+    StandardPreview,
+    /// The dialer reserves an Available agent and pushes a contact; the customer is
+    /// dialled when the preview times out unless the agent skips or removes it.
+    DirectPreview,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreviewAction {
+    Accept,
+    Skip,
+    Remove,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCampaign {
+    #[serde(default)]
+    pub description: String,
+    pub mode: CampaignMode,
+    /// The outbound telephony entry point its calls go out from.
+    pub entry_point: Option<String>,
+    #[serde(default)]
+    pub agents: Vec<String>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    pub preview_timeout: Option<SimDuration>,
+    pub timeout_action: Option<PreviewAction>,
+    #[serde(default = "yes")]
+    pub skip: bool,
+    #[serde(default = "yes")]
+    pub remove: bool,
+    #[serde(default)]
+    pub end_call: bool,
+    /// Contact-list columns shown in the preview, in order.
+    #[serde(default)]
+    pub show: Vec<String>,
+    pub attempts: Option<i64>,
+    pub reservation_timeout: Option<SimDuration>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -273,6 +367,20 @@ pub enum RawStep {
     Queue {
         queue: String,
         priority: Option<i64>,
+        /// Replaces the queue's overflow settings for tasks queued here (CBK-06).
+        overflow: Option<RawOverflow>,
+        /// A courtesy callback offered while the caller waits (CBK-01).
+        callback: Option<RawCourtesy>,
+    },
+    /// The caller chooses a callback: confirm, hang up, and queue the callback (CBK-01).
+    Callback {
+        queue: String,
+        /// The number to call back, with placeholders (default `{ani}`).
+        number: Option<String>,
+        prompt: Option<String>,
+        priority: Option<i64>,
+        /// Where the flow goes when the number is not a dial number.
+        next: Option<String>,
     },
     Disconnect {
         prompt: Option<String>,

@@ -164,6 +164,17 @@ impl Engine {
                         return fail(PLACE, format!("{id} is offered to nobody"));
                     }
                 }
+                Stage::Preview => match t.owner {
+                    Some(a) if t.campaign.is_some() => {
+                        expected.insert(a, (Role::Owner, "engaged"));
+                    }
+                    _ => {
+                        return fail(
+                            PLACE,
+                            format!("{id} shows a preview without its agent and contact"),
+                        );
+                    }
+                },
                 Stage::Dialing | Stage::Connected => match (t.owner, t.external_owner) {
                     (Some(a), None) => {
                         expected.insert(a, (Role::Owner, "engaged"));
@@ -399,6 +410,22 @@ impl Engine {
                     .tasks
                     .get(&task)
                     .is_some_and(|t| t.recording == Recording::Paused { timer: Some(*key) }),
+                TimerKind::CallbackOffer { task } => self
+                    .tasks
+                    .get(&task)
+                    .and_then(|t| t.waiting.as_ref())
+                    .and_then(|w| w.offer)
+                    .is_some_and(|o| o.timer == Some(*key)),
+                TimerKind::CallbackHours { queue } => self
+                    .queues
+                    .get(queue.ix())
+                    .is_some_and(|q| q.hours_timer == Some(*key)),
+                TimerKind::PreviewTimeout { agent, task } => self.tasks.get(&task).is_some_and(|t| {
+                    t.owner == Some(agent)
+                        && t.campaign
+                            .as_ref()
+                            .is_some_and(|c| c.preview_timer == Some(*key))
+                }),
             };
             if !ok {
                 return fail(
@@ -518,6 +545,7 @@ mod tests {
             super::super::routing::Entry {
                 task: TaskId(1),
                 consult: false,
+                callback: false,
             },
         );
         assert_eq!(broken(&e), "a task is in exactly one place");

@@ -178,7 +178,7 @@ impl Engine {
                 return Err(unreachable("its flow ends without a queue"));
             };
             step = match &flow.steps[s.ix()] {
-                Step::Queue { queue, .. } => return Ok(*queue),
+                Step::Queue { queue, .. } | Step::Callback { queue, .. } => return Ok(*queue),
                 Step::BusinessHours {
                     hours,
                     open,

@@ -123,9 +123,41 @@ impl Engine {
                     );
                     current = *next;
                 }
-                Step::Queue { queue, priority } => {
-                    self.enqueue(task, *queue, *priority);
+                Step::Queue {
+                    queue,
+                    priority,
+                    overflow,
+                    courtesy,
+                } => {
+                    self.queue_caller(task, *queue, *priority, *overflow, *courtesy);
                     return;
+                }
+                Step::Callback {
+                    queue,
+                    number,
+                    prompt,
+                    priority,
+                    next,
+                } => {
+                    let text = self.expand(task, &number.0);
+                    match crate::dialnum::DialNumber::parse(&text) {
+                        Ok(number) => {
+                            self.flow_event(
+                                task,
+                                flow,
+                                s,
+                                StepOutcome::Callback {
+                                    number: Some(number.clone()),
+                                },
+                            );
+                            self.flow_callback(task, *queue, number, *prompt, *priority);
+                            return;
+                        }
+                        Err(_) => {
+                            self.flow_event(task, flow, s, StepOutcome::Callback { number: None });
+                            current = *next;
+                        }
+                    }
                 }
                 Step::Disconnect { prompt } => {
                     self.flow_event(task, flow, s, StepOutcome::Disconnect);
@@ -236,6 +268,9 @@ impl Engine {
             });
             return Ok(());
         };
+        if self.waiting_prompt_finished(task, request) {
+            return Ok(());
+        }
         let t = &self.tasks[&task];
         let flow = t.flow;
         match (t.stage, flow) {

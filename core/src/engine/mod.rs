@@ -18,6 +18,8 @@
 mod agents;
 pub mod audit;
 mod cad;
+mod callbacks;
+mod campaigns;
 mod consult;
 mod flow;
 mod media;
@@ -105,6 +107,8 @@ pub struct Engine {
     next_leg: u64,
     /// Per channel, whether routing may have something to match.
     route_pending: [bool; 4],
+    /// Campaigns' contact lists, by [`CampaignIdx`].
+    campaigns: Vec<campaigns::CampaignRt>,
     /// The participants' table's enabled controls, per state and participant.
     control_table: crate::matrix::ControlTable,
 }
@@ -114,6 +118,11 @@ impl Engine {
     pub fn new(tenant: Arc<Tenant>, opts: EngineOptions) -> Engine {
         Engine {
             agents: tenant.agents.iter().map(|_| AgentRt::default()).collect(),
+            campaigns: tenant
+                .campaigns
+                .iter()
+                .map(|_| Default::default())
+                .collect(),
             queues: tenant.queues.iter().map(QueueRt::new).collect(),
             tenant,
             opts,
@@ -172,6 +181,24 @@ impl Engine {
             }
             Input::Reconfigure { config } => {
                 return self.reconfigure(&config).inspect(|_| self.route());
+            }
+            Input::WebCallback {
+                contact,
+                ep,
+                queue,
+                name,
+                number,
+            } => {
+                let r = self.web_callback(contact, ep, queue, name, &number);
+                let r = r.map_err(|reason| self.refuse(None, ActionKind::WebCallback, reason));
+                self.route();
+                return r;
+            }
+            Input::LoadContacts { campaign, csv } => {
+                let r = self.load_contacts(campaign, &csv);
+                let r = r.map_err(|reason| self.refuse(None, ActionKind::LoadContacts, reason));
+                self.route();
+                return r;
             }
         };
         let result = result.map_err(|reason| self.refuse(None, ActionKind::Input, reason));
@@ -362,6 +389,9 @@ impl Engine {
             TimerKind::AutoWrapUp { agent, task } => self.auto_wrap_up(key, agent, task),
             TimerKind::MenuTimeout { task } => self.menu_timeout(key, task),
             TimerKind::PrivacyShield { task } => self.privacy_shield_over(key, task),
+            TimerKind::CallbackOffer { task } => self.callback_offer_due(key, task),
+            TimerKind::CallbackHours { queue } => self.callback_hours_opened(key, queue),
+            TimerKind::PreviewTimeout { agent, task } => self.preview_timed_out(key, agent, task),
         }
     }
 
@@ -401,6 +431,10 @@ impl Engine {
             AgentAction::RevertVariable { task, var } => self.revert_variable(agent, task, var),
             AgentAction::RevealVariable { task, var } => self.reveal_variable(agent, task, var),
             AgentAction::Outdial { number, ep } => self.outdial(agent, &number, ep),
+            AgentAction::PullContact { campaign } => self.pull_contact(agent, campaign),
+            AgentAction::PreviewAccept { task } => self.preview_accept(agent, task),
+            AgentAction::PreviewSkip { task } => self.preview_skip(agent, task),
+            AgentAction::PreviewRemove { task } => self.preview_remove(agent, task),
         };
         result.map_err(|reason| self.refuse(Some(agent), kind, reason))
     }

@@ -10,7 +10,7 @@ use crate::event::*;
 use crate::ids::*;
 use crate::input::DialOutcome;
 use crate::legs::{Channel, Leg};
-use crate::output::{Effect, RequestKind};
+use crate::output::{Notice, RequestKind};
 use crate::refusal::Refusal;
 
 use super::Engine;
@@ -85,30 +85,23 @@ impl Engine {
         Ok(())
     }
 
-    /// The agent answered its outdial's request: the customer is dialled.
+    /// The agent answered its outdial's request: the customer is dialled. The agent
+    /// may cancel while it rings, unless the outdial is a campaign's that does not
+    /// allow it (CMP-07).
     pub(crate) fn outdial_accepted(&mut self, agent: AgentIdx, task: TaskId, work: Work) {
         self.engage(agent, task, work, StateReason::Answered);
-        let t = self.tasks.get_mut(&task).expect("live task");
-        t.stage = Stage::Dialing;
-        let Leg::External(leg) = t.customer else {
+        let t = &self.tasks[&task];
+        let Ok(number) = DialNumber::parse(&t.to) else {
             return;
         };
-        let number = DialNumber::parse(&t.to).expect("validated when the outdial was placed");
-        let request = self.new_request();
-        self.dials.insert(request, (task, leg));
-        self.legs.insert(leg, task);
-        self.tasks.get_mut(&task).expect("live task").customer_live = true;
-        self.event(EventKind::Dialing {
-            task,
-            leg,
-            number: number.clone(),
-        });
-        self.effect(Effect::Dial {
-            task,
-            leg,
-            number,
-            request,
-        });
+        let cancel = match t.campaign.as_deref() {
+            Some(c) => self.tenant.campaigns[c.campaign.ix()].end_call,
+            None => true,
+        };
+        if t.campaign.is_some() {
+            self.count_attempt(task);
+        }
+        self.dial_customer(task, number, cancel);
     }
 
     /// Drops a dialled leg, and any dial still pending on it.
@@ -134,7 +127,7 @@ impl Engine {
             return Ok(());
         };
         self.event(EventKind::DialEnded { task, leg, outcome });
-        let answered = outcome == DialOutcome::Answered;
+        let answered = outcome.connected();
         let t = &self.tasks[&task];
         if t.consult.as_ref().and_then(|c| c.dial) == Some((request, leg)) {
             if answered {
@@ -168,6 +161,7 @@ impl Engine {
             }
         } else if t.customer == Leg::External(leg) && t.stage == Stage::Dialing {
             let agent = t.owner.expect("an outdial has its agent");
+            let kind = t.kind;
             if answered {
                 let t = self.tasks.get_mut(&task).expect("live task");
                 t.stage = Stage::Connected;
@@ -180,10 +174,24 @@ impl Engine {
                 self.start_recording_if_configured(task);
                 self.media_changed(task);
                 self.send_variables(task, agent);
+                if kind == TaskKind::Campaign {
+                    self.contact_attempt_over(task, true);
+                }
+                if outcome == DialOutcome::Machine {
+                    // CMP-09: the agent may leave a message, or end the call.
+                    self.notify(agent, Notice::AnsweringMachine { task });
+                }
             } else {
-                // CMP-08 / a failed outdial: the agent wraps up the attempt.
-                self.start_wrap_up(agent, task, true, true);
-                self.customer_gone(task, TaskOutcome::NotReached);
+                match kind {
+                    TaskKind::Callback => self.callback_not_reached(agent, task, outcome),
+                    TaskKind::Campaign => self.campaign_not_reached(agent, task, outcome),
+                    _ => {
+                        // A failed outdial: the agent wraps up the attempt.
+                        self.notify(agent, Notice::NotReached { task, outcome });
+                        self.start_wrap_up(agent, task, true, true);
+                        self.customer_gone(task, TaskOutcome::NotReached);
+                    }
+                }
             }
         }
         Ok(())

@@ -57,6 +57,8 @@ impl Engine {
         let queue_map = map_by_name(&old.queues, &new.queues, |q| &q.name);
         let flow_map = map_by_name(&old.flows, &new.flows, |f| &f.name);
         let idle_map = map_by_name(&old.idle_reasons, &new.idle_reasons, |r| r);
+        let campaign_map = map_by_name(&old.campaigns, &new.campaigns, |c| &c.name);
+        let prompt_map = map_by_name(&old.prompts, &new.prompts, |p| &p.name);
 
         // CHN-07: channel types are fixed; entry points with active tasks stay.
         for (i, ep) in old.entry_points.iter().enumerate() {
@@ -92,6 +94,23 @@ impl Engine {
             }
         }
         for (id, t) in self.tasks.iter() {
+            if let Some(c) = t.campaign.as_deref()
+                && campaign_map[c.campaign.ix()].is_none()
+            {
+                return Err(in_use(
+                    format!("campaign \"{}\"", old.campaigns[c.campaign.ix()].name),
+                    format!("{id} is one of its contacts"),
+                ));
+            }
+            if let Some(p) = waiting_prompts(t)
+                .into_iter()
+                .find(|p| prompt_map[p.ix()].is_none())
+            {
+                return Err(in_use(
+                    format!("prompt \"{}\"", old.prompts[p.ix()].name),
+                    format!("{id} waits with a callback offer that plays it"),
+                ));
+            }
             let queues_used = [t.queue, t.consult.as_ref().and_then(|c| c.queue_of_request)];
             for q in queues_used.into_iter().flatten() {
                 if queue_map[q.ix()].is_none() {
@@ -151,13 +170,28 @@ impl Engine {
             if let Some(n) = queue_map[i] {
                 queues[n as usize].waiting = q.waiting;
                 queues[n as usize].handle_estimate = q.handle_estimate;
+                queues[n as usize].overflow_rules = q.overflow_rules;
             }
         }
         let remap_leg = |l: Leg| match l {
             Leg::Agent(a) => Leg::Agent(must(a)),
             other => other,
         };
+        let remap_prompt = |p: PromptIdx| PromptIdx(prompt_map[p.ix()].expect("checked above"));
         for t in self.tasks.values_mut() {
+            if let Some(c) = t.campaign.as_deref_mut() {
+                c.campaign = CampaignIdx(campaign_map[c.campaign.ix()].expect("checked above"));
+            }
+            if let Some(w) = t.waiting.as_deref_mut() {
+                if let Some(o) = w.offer.as_mut() {
+                    o.prompt = remap_prompt(o.prompt);
+                    o.confirm = remap_prompt(o.confirm);
+                }
+                if let Some(r) = w.overflow.as_mut() {
+                    r.offer = remap_prompt(r.offer);
+                    r.confirm = remap_prompt(r.confirm);
+                }
+            }
             t.ep = EpIdx(ep_map[t.ep.ix()].expect("checked above"));
             t.queue = t.queue.map(remap_queue);
             t.owner = t.owner.map(must);
@@ -225,8 +259,23 @@ impl Engine {
                 agent: must(agent),
                 task,
             },
+            TimerKind::PreviewTimeout { agent, task } => TimerKind::PreviewTimeout {
+                agent: must(agent),
+                task,
+            },
             other => other,
         });
+        // Callback hours may have changed: routing re-arms what still waits for them.
+        self.timers
+            .retain(|kind| !matches!(kind, TimerKind::CallbackHours { .. }));
+        let mut campaigns: Vec<super::campaigns::CampaignRt> =
+            new.campaigns.iter().map(|_| Default::default()).collect();
+        for (i, c) in std::mem::take(&mut self.campaigns).into_iter().enumerate() {
+            if let Some(n) = campaign_map[i] {
+                campaigns[n as usize] = c;
+            }
+        }
+        self.campaigns = campaigns;
         self.agents = agents;
         self.queues = queues;
         self.tenant = Arc::new(new);
@@ -251,6 +300,21 @@ impl Engine {
         self.event(EventKind::ConfigApplied);
         Ok(())
     }
+}
+
+/// The prompts a waiting caller's callback offer may still play.
+fn waiting_prompts(t: &super::tasks::Task) -> Vec<PromptIdx> {
+    let Some(w) = t.waiting.as_deref() else {
+        return Vec::new();
+    };
+    let mut v = Vec::new();
+    if let Some(o) = w.offer {
+        v.extend([o.prompt, o.confirm]);
+    }
+    if let Some(r) = w.overflow {
+        v.extend([r.offer, r.confirm]);
+    }
+    v
 }
 
 fn wait_step(wait: FlowWait) -> Option<StepIdx> {

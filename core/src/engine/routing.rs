@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Queue;
 use crate::event::{
-    AbandonStage, ConsultEnd, EventKind, OfferOutcome, Presence, Role, StateReason, TaskOutcome,
-    WorkPhase,
+    AbandonStage, ConsultEnd, EventKind, OfferOutcome, Presence, Role, StateReason, TaskKind,
+    TaskOutcome, WorkPhase,
 };
 use crate::ids::*;
 use crate::legs::{Channel, Leg};
@@ -30,6 +30,8 @@ pub(crate) type QueueKey = (u8, u64);
 pub(crate) struct Entry {
     pub task: TaskId,
     pub consult: bool,
+    /// A callback: it waits while its queue's callback hours are closed (CBK-10).
+    pub callback: bool,
 }
 
 /// A queue's run-time state.
@@ -43,6 +45,10 @@ pub(crate) struct QueueRt {
     pub staffed: u32,
     /// Moving average of handle times (FLW-03), seeded by the queue's configured estimate.
     pub handle_estimate: SimDuration,
+    /// Some caller queued here has a direct-callback rule (CBK-06): check them on changes.
+    pub overflow_rules: bool,
+    /// Armed while callbacks wait for the queue's callback hours (CBK-10).
+    pub hours_timer: Option<TimerKey>,
 }
 
 /// The RONA timeout of an offer that comes through no queue.
@@ -55,6 +61,8 @@ impl QueueRt {
             ready: Default::default(),
             staffed: 0,
             handle_estimate: q.handle_time_estimate,
+            overflow_rules: false,
+            hours_timer: None,
         }
     }
 }
@@ -114,6 +122,7 @@ impl Engine {
         let t = self.tasks.get_mut(&task).expect("live task");
         let queue = t.queue.expect("a queued task has a queue");
         let (key, channel, customer) = (t.key, t.channel, t.customer);
+        let (live, callback) = (t.customer_live, t.kind == TaskKind::Callback);
         t.stage = Stage::Queued;
         t.owner = None;
         self.queues[queue.ix()].waiting[channel.ix()].insert(
@@ -121,6 +130,7 @@ impl Engine {
             Entry {
                 task,
                 consult: false,
+                callback,
             },
         );
         let position = self.position(queue, channel, key);
@@ -135,10 +145,17 @@ impl Engine {
         });
         if let Leg::Customer(call) = customer
             && channel == Channel::Voice
+            && live
         {
             self.effect(Effect::QueueMusic { call, queue });
         }
         self.route_pending[channel.ix()] = true;
+        self.check_overflow(queue);
+    }
+
+    /// Puts a task back in its queue at its (possibly new) key.
+    pub(crate) fn requeue(&mut self, task: TaskId) {
+        self.put_back(task, true);
     }
 
     /// Puts a consult request in a queue, or back at its place.
@@ -149,6 +166,7 @@ impl Engine {
             Entry {
                 task,
                 consult: true,
+                callback: false,
             },
         );
         let position = waiting.range(..key).filter(|(_, e)| e.consult).count() as u32 + 1;
@@ -164,6 +182,12 @@ impl Engine {
     /// never the consulting agent its own consult).
     fn may_offer(&self, entry: Entry, agent: AgentIdx) -> bool {
         let t = &self.tasks[&entry.task];
+        if entry.callback
+            && let Some(q) = t.queue
+            && !self.callback_hours_open(q)
+        {
+            return false;
+        }
         if entry.consult {
             t.owner != Some(agent)
         } else {
@@ -197,6 +221,7 @@ impl Engine {
     /// Offers waiting entries to ready agents until none can be matched. Per channel,
     /// across queues, the best (priority, arrival) goes first.
     pub(crate) fn route(&mut self) {
+        let voice = self.route_pending[Channel::Voice.ix()];
         // A channel is looked at again if routing itself made it pending.
         while let Some(ci) = self.route_pending.iter().position(|p| *p) {
             self.route_pending[ci] = false;
@@ -241,12 +266,21 @@ impl Engine {
                     t.owner = Some(agent);
                     let kind = if t.transferred {
                         RequestKind::Transfer
+                    } else if t.kind == TaskKind::Callback {
+                        RequestKind::Callback
                     } else {
                         RequestKind::Inbound
                     };
                     self.offer(entry.task, agent, Some(queue), kind, Role::Owner);
                 }
             }
+        }
+        if voice && !self.tenant.campaigns.is_empty() {
+            self.dial_campaigns();
+            // Reservations take agents out of the ready sets, never put them in.
+        }
+        if voice {
+            self.wake_for_callback_hours();
         }
     }
 
@@ -260,9 +294,11 @@ impl Engine {
         request: RequestKind,
         role: Role,
     ) {
-        let timeout = queue.map_or(DIRECT_OFFER_TIMEOUT, |q| {
-            self.tenant.queues[q.ix()].max_time_available
-        });
+        let timeout = match (request, queue) {
+            (RequestKind::Reservation, _) => self.reservation_timeout(task),
+            (_, Some(q)) => self.tenant.queues[q.ix()].max_time_available,
+            (_, None) => DIRECT_OFFER_TIMEOUT,
+        };
         let timer = self
             .timers
             .set(self.now + timeout, TimerKind::Rona { agent, task });
@@ -289,6 +325,9 @@ impl Engine {
 
     /// The offer's timeout, for the Contact Request.
     fn offer_timeout(&self, task: TaskId, request: RequestKind) -> SimDuration {
+        if request == RequestKind::Reservation {
+            return self.reservation_timeout(task);
+        }
         let t = &self.tasks[&task];
         let queue = match request {
             RequestKind::Consult | RequestKind::ConsultViaEntryPoint => t
@@ -336,6 +375,13 @@ impl Engine {
             _ => {}
         }
         variables.extend(self.popover_variables(task));
+        let since = t.callback.as_ref().map(|c| c.requested);
+        if let Some(name) = t.callback.as_ref().and_then(|c| c.name.clone()) {
+            variables.insert(0, ("Name".to_string(), name.to_string()));
+        }
+        if let Some(c) = t.campaign.as_deref() {
+            variables.extend(self.campaign_values(c));
+        }
         let notice = ContactRequest {
             task,
             kind: work.request,
@@ -345,6 +391,7 @@ impl Engine {
             queue: t.queue,
             variables,
             timeout: self.offer_timeout(task, work.request),
+            since,
         };
         self.notify(agent, Notice::ContactRequest(Box::new(notice)));
     }
@@ -402,7 +449,8 @@ impl Engine {
             self.notify(agent, Notice::Rona { task });
         }
         match work.request {
-            RequestKind::Inbound => self.put_back(task, true),
+            RequestKind::Inbound | RequestKind::Callback => self.put_back(task, true),
+            RequestKind::Reservation => self.reservation_failed(task),
             RequestKind::Consult | RequestKind::ConsultViaEntryPoint => {
                 self.consult_offer_failed(task)
             }
@@ -415,6 +463,10 @@ impl Engine {
                         stage: AbandonStage::Transfer,
                     },
                 );
+            }
+            // A campaign's outdial not started: its contact goes back to the front.
+            RequestKind::Outdial if self.tasks[&task].campaign.is_some() => {
+                self.reservation_failed(task)
             }
             RequestKind::Outdial => {
                 let t = self.tasks.get_mut(&task).expect("live task");

@@ -32,8 +32,10 @@ pub(crate) enum Stage {
     Queued,
     /// Offered to `Task::owner`, who has not accepted yet.
     Offered,
-    /// An outdial: its agent answered, the customer is being dialled.
+    /// An outbound call (outdial, callback, campaign): the customer is being dialled.
     Dialing,
+    /// A campaign contact's preview shows; nothing is dialled yet (CMP-04).
+    Preview,
     /// Answered: the customer is connected with the owner (an agent, or a number).
     Connected,
     /// The customer is gone; agents may still be wrapping up.
@@ -47,6 +49,7 @@ impl Stage {
             Stage::Queued => "queued",
             Stage::Offered => "offered",
             Stage::Dialing => "dialing",
+            Stage::Preview => "preview",
             Stage::Connected => "connected",
             Stage::Ended => "wrap_up",
         }
@@ -113,6 +116,12 @@ pub(crate) struct Task {
     pub outcome: Option<TaskOutcome>,
     /// The last audio mix sent for the task.
     pub mix: Option<MixShape>,
+    /// A callback's data (CBK-01..CBK-10).
+    pub callback: Option<Box<super::callbacks::CallbackInfo>>,
+    /// What a caller waiting in a queue is offered (CBK-01, CBK-07).
+    pub waiting: Option<Box<super::callbacks::WaitOffer>>,
+    /// A campaign contact's data (CMP-01..CMP-10).
+    pub campaign: Option<Box<super::campaigns::ContactTask>>,
 }
 
 /// How an answered call ends.
@@ -181,6 +190,9 @@ impl Engine {
                 workers: 0,
                 outcome: None,
                 mix: None,
+                callback: None,
+                waiting: None,
+                campaign: None,
             },
         );
         if let Leg::Customer(call) = customer {
@@ -287,6 +299,8 @@ impl Engine {
                     },
                 );
             }
+            // A new callback's caller hanging up during the confirmation: the callback stays.
+            Stage::Queued if t.kind == TaskKind::Callback => self.callback_caller_left(task),
             Stage::Queued => {
                 let (queue, key, channel) = (t.queue.expect("queued"), t.key, t.channel);
                 self.queues[queue.ix()].waiting[channel.ix()].remove(&key);
@@ -309,6 +323,10 @@ impl Engine {
                 );
             }
             Stage::Dialing => self.customer_gone(task, TaskOutcome::NotReached),
+            // No customer is on the line while a campaign contact is previewed.
+            Stage::Preview => self.event(EventKind::Ignored {
+                what: Ignored::CustomerGone,
+            }),
             Stage::Connected => self.end_call(task, EndKind::CustomerHungUp),
             Stage::Ended => self.event(EventKind::Ignored {
                 what: Ignored::CustomerGone,
@@ -327,6 +345,9 @@ impl Engine {
 
     /// The customer is gone for good; the task ends once its agents are done.
     pub(crate) fn customer_gone(&mut self, task: TaskId, outcome: TaskOutcome) {
+        if self.tasks[&task].waiting.is_some() {
+            self.stop_waiting_offer(task);
+        }
         let t = self.tasks.get_mut(&task).expect("live task");
         t.customer_live = false;
         t.stage = Stage::Ended;
@@ -372,7 +393,11 @@ impl Engine {
 
     pub(crate) fn customer_digit(&mut self, call: CallId, digit: Digit) -> Result<(), Refusal> {
         match self.calls.get(&call) {
-            Some(&task) => self.menu_digit(task, digit),
+            Some(&task) => {
+                if !self.waiting_digit(task, digit) {
+                    self.menu_digit(task, digit);
+                }
+            }
             None => self.event(EventKind::Ignored {
                 what: Ignored::CustomerGone,
             }),
@@ -388,6 +413,8 @@ impl Engine {
         match work.request {
             RequestKind::Inbound | RequestKind::Transfer => self.answer(agent, task, work),
             RequestKind::Outdial => self.outdial_accepted(agent, task, work),
+            RequestKind::Callback => self.callback_accepted(agent, task, work),
+            RequestKind::Reservation => self.reservation_answered(agent, task, work),
             RequestKind::Consult | RequestKind::ConsultViaEntryPoint => {
                 self.consult_accepted(agent, task, work)
             }
@@ -417,6 +444,9 @@ impl Engine {
     /// The agent answers a customer's task (VOI-01, REC-01), first or after a transfer.
     fn answer(&mut self, agent: AgentIdx, task: TaskId, work: Work) {
         self.engage(agent, task, work, StateReason::Answered);
+        if self.tasks[&task].waiting.is_some() {
+            self.stop_waiting_offer(task);
+        }
         let now = self.now;
         let t = self.tasks.get_mut(&task).expect("live task");
         t.stage = Stage::Connected;
@@ -571,6 +601,11 @@ impl Engine {
 
     pub(crate) fn end(&mut self, agent: AgentIdx, task: TaskId) -> Result<(), Refusal> {
         self.check_call(agent, task, Control::End)?;
+        match self.tasks[&task].stage {
+            Stage::Dialing => return self.cancel_dial(agent, task),
+            Stage::Preview => return Err(Refusal::PreviewShowing),
+            _ => {}
+        }
         self.end_call(task, EndKind::AgentEnded);
         Ok(())
     }

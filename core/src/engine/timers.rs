@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ids::{AgentIdx, TaskId};
+use crate::ids::{AgentIdx, QueueIdx, TaskId};
 use crate::time::SimTime;
 
 /// The key of an armed timer.
@@ -21,6 +21,12 @@ pub(crate) enum TimerKind {
     MenuTimeout { task: TaskId },
     /// A privacy-shield pause is over: the recording resumes (REC-03).
     PrivacyShield { task: TaskId },
+    /// The next callback offer to a waiting caller (CBK-01, CBK-07).
+    CallbackOffer { task: TaskId },
+    /// A queue's callback hours open (CBK-10).
+    CallbackHours { queue: QueueIdx },
+    /// A campaign preview times out: its automatic action (CMP-05).
+    PreviewTimeout { agent: AgentIdx, task: TaskId },
 }
 
 #[derive(Default, Debug)]
@@ -72,6 +78,11 @@ impl Timers {
         for kind in self.map.values_mut() {
             *kind = f(*kind);
         }
+    }
+
+    /// Keeps only the timers `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&TimerKind) -> bool) {
+        self.map.retain(|_, kind| keep(kind));
     }
 
     pub fn len(&self) -> usize {

@@ -1,0 +1,3 @@
+//! Outbound preview campaigns: contact lists and (later) the dialer.
+
+pub mod contacts;
