@@ -525,8 +525,9 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 "contact list loaded: {kept} kept, {} rejected",
                 rejected.len()
             );
-            for (line, why) in rejected.iter() {
-                let _ = write!(text, "; line {line}: {why}");
+            // Each reason names its line.
+            for (_, why) in rejected.iter() {
+                let _ = write!(text, "; {why}");
             }
             (format!("campaign {}", campaign(t, *c)), text)
         }

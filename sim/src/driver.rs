@@ -13,6 +13,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use compact_str::CompactString;
+use switchboard_core::config::PreviewAction;
 use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
 use switchboard_core::event::{AgentState, EventKind, WorkPhase};
@@ -50,6 +51,8 @@ pub struct AgentBehaviour {
     pub hang_up_after: SimDuration,
     /// Leave RONA this way, this long after it.
     pub after_rona: Option<(AfterRona, SimDuration)>,
+    /// Decide a campaign preview this way, this long after it shows.
+    pub preview: Option<(PreviewAction, SimDuration)>,
 }
 
 impl Default for AgentBehaviour {
@@ -63,6 +66,7 @@ impl Default for AgentBehaviour {
             wrap_up: None,
             hang_up_after: SimDuration::from_secs(2),
             after_rona: None,
+            preview: None,
         }
     }
 }
@@ -74,6 +78,12 @@ pub enum Arrival {
     Call { to: CompactString },
     /// A chat, email or message at a digital entry point.
     Digital { ep: EpIdx },
+    /// A web callback request (CBK-02): call back `from`.
+    WebCallback {
+        ep: EpIdx,
+        queue: QueueIdx,
+        name: CompactString,
+    },
 }
 
 /// How a virtual caller behaves.
@@ -100,6 +110,8 @@ pub struct NumberBehaviour {
     pub fail: bool,
     /// Hangs up this long after answering.
     pub talk: Option<SimDuration>,
+    /// An answering machine answers (CMP-09).
+    pub machine: bool,
 }
 
 impl Default for NumberBehaviour {
@@ -109,6 +121,7 @@ impl Default for NumberBehaviour {
             busy: false,
             fail: false,
             talk: None,
+            machine: false,
         }
     }
 }
@@ -144,6 +157,7 @@ pub enum Stim {
     WrapUp(AgentIdx, TaskId, WrapUpReasonIdx),
     End(AgentIdx, TaskId),
     AfterRona(AgentIdx, AfterRona),
+    Preview(AgentIdx, TaskId, PreviewAction),
     HandsetDown(AgentIdx),
     DialResult(RequestId, DialOutcome),
     LegHangUp(LegId),
@@ -390,6 +404,13 @@ impl Driver {
                         ep: *ep,
                         from: c.b.from.clone(),
                     },
+                    Arrival::WebCallback { ep, queue, name } => Input::WebCallback {
+                        contact: call,
+                        ep: *ep,
+                        queue: *queue,
+                        name: name.clone(),
+                        number: c.b.from.to_string(),
+                    },
                 }
             }
             Stim::Patience(call) => match self.callers.get(&call) {
@@ -467,6 +488,19 @@ impl Driver {
                 };
                 Input::Agent { agent, action }
             }
+            Stim::Preview(agent, task, choice) => {
+                if e.agent_phase(agent, task) != Some(WorkPhase::Engaged)
+                    || e.task_view(task).is_none_or(|v| v.stage != "preview")
+                {
+                    return;
+                }
+                let action = match choice {
+                    PreviewAction::Accept => AgentAction::PreviewAccept { task },
+                    PreviewAction::Skip => AgentAction::PreviewSkip { task },
+                    PreviewAction::Remove => AgentAction::PreviewRemove { task },
+                };
+                Input::Agent { agent, action }
+            }
             Stim::HandsetDown(agent) => {
                 if e.agent_off_hook(agent) != Some(true) {
                     return;
@@ -505,7 +539,10 @@ impl Driver {
             ),
             Output::Effect(Effect::Notify { notice, .. }) => matches!(
                 notice,
-                Notice::ContactRequest(_) | Notice::WrapUp { .. } | Notice::Rona { .. }
+                Notice::ContactRequest(_)
+                    | Notice::WrapUp { .. }
+                    | Notice::Rona { .. }
+                    | Notice::Preview(_)
             ),
             Output::Effect(
                 Effect::QueueMusic { .. }
@@ -603,13 +640,14 @@ impl Driver {
                     } else if b.busy {
                         (now + SimDuration::from_secs(1), DialOutcome::Busy)
                     } else {
-                        match b.answer {
-                            Some(d) => (now + d, DialOutcome::Answered),
-                            None => (now + NO_ANSWER_AFTER, DialOutcome::NoAnswer),
+                        match (b.answer, b.machine) {
+                            (Some(d), false) => (now + d, DialOutcome::Answered),
+                            (Some(d), true) => (now + d, DialOutcome::Machine),
+                            (None, _) => (now + NO_ANSWER_AFTER, DialOutcome::NoAnswer),
                         }
                     };
                     self.schedule(at, Stim::DialResult(*request, outcome));
-                    if outcome == DialOutcome::Answered {
+                    if outcome.connected() {
                         self.live_legs.insert(*leg, ());
                         if let Some(talk) = b.talk {
                             self.schedule(at + talk, Stim::LegHangUp(*leg));
@@ -630,6 +668,14 @@ impl Driver {
                 } => {
                     if let Some((reason, after)) = self.agents[agent.ix()].b.wrap_up {
                         self.schedule(now + after, Stim::WrapUp(*agent, *task, reason));
+                    }
+                }
+                Effect::Notify {
+                    agent,
+                    notice: Notice::Preview(p),
+                } => {
+                    if let Some((choice, after)) = self.agents[agent.ix()].b.preview {
+                        self.schedule(now + after, Stim::Preview(*agent, p.task, choice));
                     }
                 }
                 Effect::Notify {

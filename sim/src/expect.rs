@@ -32,6 +32,8 @@ pub struct Seen<'a> {
     pub report: &'a dyn Fn() -> Report,
     /// An entry point's (channel type, queue type).
     pub entry_point: &'a dyn Fn(&str) -> Option<(String, String)>,
+    /// A campaign's contacts waiting in its list.
+    pub campaign: &'a dyn Fn(&str) -> Option<usize>,
 }
 
 /// An agent as seen from outside.
@@ -235,6 +237,15 @@ pub fn check(e: &ExpectSpec, seen: &Seen<'_>) -> Vec<String> {
                     ));
                 }
             }
+        }
+    }
+    if let Some(name) = &e.campaign {
+        match ((seen.campaign)(name), e.contacts_left) {
+            (None, _) => bad.push(format!("there is no campaign \"{name}\"")),
+            (Some(got), Some(want)) if got != want => bad.push(format!(
+                "campaign {name} contacts left: expected {want}, saw {got}"
+            )),
+            _ => {}
         }
     }
     if let (Some(queue), Some(want)) = (&e.queue, &e.waiting) {

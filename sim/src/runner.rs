@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use compact_str::CompactString;
+use switchboard_core::config::PreviewAction;
 use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
 use switchboard_core::event::{EventKind, Presence};
@@ -171,6 +172,30 @@ fn agent_behaviour(s: &Scenario, t: &Tenant, id: &str) -> Result<AgentBehaviour,
     if let Some(d) = spec.hang_up_after {
         b.hang_up_after = d;
     }
+    if let Some(choice) = &spec.preview {
+        let action = match choice.as_str() {
+            "accept" => PreviewAction::Accept,
+            "skip" => PreviewAction::Skip,
+            "remove" => PreviewAction::Remove,
+            other => {
+                return Err(invalid(
+                    s,
+                    format!(
+                        "agents.{id}.preview: \"{other}\" is none of \"accept\", \"skip\", \"remove\""
+                    ),
+                ));
+            }
+        };
+        b.preview = Some((
+            action,
+            spec.preview_after.unwrap_or(SimDuration::from_secs(5)),
+        ));
+    } else if spec.preview_after.is_some() {
+        return Err(invalid(
+            s,
+            format!("agents.{id}.preview_after needs preview = \"accept\", \"skip\" or \"remove\""),
+        ));
+    }
     if let Some(choice) = &spec.after_rona {
         let c = match choice.split_once(':') {
             None if choice == "available" => AfterRona::Available,
@@ -262,7 +287,22 @@ fn validate_expect(
         e.queue.is_some() && e.caller.is_some(),
         e.ewt.is_some(),
         e.entry_point.is_some(),
+        e.contacts_left.is_some(),
     ];
+    if let Some(c) = &e.campaign
+        && t.campaign_by_name(c).is_none()
+    {
+        return Err(invalid(
+            s,
+            format!("{at}: there is no campaign \"{c}\" in the configuration"),
+        ));
+    }
+    if e.contacts_left.is_some() != e.campaign.is_some() {
+        return Err(invalid(
+            s,
+            format!("{at}: contacts_left goes with campaign = \"...\""),
+        ));
+    }
     if !checks.iter().any(|c| *c) {
         return Err(invalid(
             s,
@@ -381,6 +421,7 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
                 busy: spec.busy,
                 fail: spec.fail,
                 talk: spec.talk,
+                machine: spec.machine,
             },
         );
     }
@@ -422,6 +463,32 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
             ));
         }
         let arrival = match (&c.to, &c.entry_point) {
+            _ if c.callback_queue.is_some() => {
+                let qname = c.callback_queue.as_deref().unwrap_or_default();
+                let queue = tenant.queue_by_name(qname).ok_or_else(|| {
+                    invalid(
+                        s,
+                        format!("callers.{name}.callback_queue: there is no queue \"{qname}\""),
+                    )
+                })?;
+                let ep = c
+                    .entry_point
+                    .as_deref()
+                    .and_then(|e| tenant.entry_point_by_name(e))
+                    .ok_or_else(|| {
+                        invalid(
+                            s,
+                            format!(
+                                "callers.{name}: a web callback needs entry_point = \"<inbound telephony entry point>\""
+                            ),
+                        )
+                    })?;
+                Arrival::WebCallback {
+                    ep,
+                    queue,
+                    name: CompactString::from(c.name.as_deref().unwrap_or_default()),
+                }
+            }
             (Some(to), None) => Arrival::Call {
                 to: CompactString::from(to.as_str()),
             },
@@ -615,7 +682,12 @@ impl Run<'_> {
                 queue_type_name(ep.queue_type).to_string(),
             ))
         };
+        let campaign = |name: &str| {
+            let c = tenant.campaign_by_name(name)?;
+            engine.campaign_pending(c)
+        };
         let seen = Seen {
+            campaign: &campaign,
             entry_point: &entry_point,
             trace: &self.trace,
             agent: &agent_state,
@@ -809,6 +881,9 @@ impl Hooks for Run<'_> {
                 r
             }
             Action::Reconfigure(text) => driver.input(Input::Reconfigure { config: text }),
+            Action::LoadContacts(campaign, csv) => {
+                driver.input(Input::LoadContacts { campaign, csv })
+            }
         };
         self.step_result(origin, result);
     }

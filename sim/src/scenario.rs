@@ -83,6 +83,10 @@ pub struct AgentSpec {
     pub after_rona: Option<String>,
     /// ...this long after it (default 5s).
     pub after_rona_delay: Option<SimDuration>,
+    /// What the agent does with a campaign preview: "accept", "skip" or "remove"...
+    pub preview: Option<String>,
+    /// ...this long after it shows (default 5s).
+    pub preview_after: Option<SimDuration>,
 }
 
 /// How a virtual caller behaves.
@@ -96,8 +100,13 @@ pub struct CallerSpec {
     pub from: String,
     /// The number dialled (DNIS): a support number. For a call.
     pub to: Option<String>,
-    /// The chat, email or social entry point written to. For a digital contact.
+    /// The chat, email or social entry point written to. For a digital contact; for
+    /// a web callback, the telephony entry point it is reported under.
     pub entry_point: Option<String>,
+    /// A web callback request to this queue, to be called back at `from` (CBK-02).
+    pub callback_queue: Option<String>,
+    /// The name a web callback request gives.
+    pub name: Option<String>,
     /// Hang up this long after the call arrives if not answered yet.
     pub patience: Option<SimDuration>,
     /// Hang up this long after being answered (default: never; the agent ends).
@@ -127,6 +136,9 @@ pub struct NumberSpec {
     pub fail: bool,
     /// Hangs up this long after answering.
     pub talk: Option<SimDuration>,
+    /// An answering machine or voicemail answers (CMP-09).
+    #[serde(default)]
+    pub machine: bool,
 }
 
 /// A scripted action at a time.
@@ -165,6 +177,12 @@ pub struct StepSpec {
     pub value: Option<String>,
     /// The version the agent edited (default: the current one).
     pub version: Option<u32>,
+    /// The campaign of `load_contacts` and `pull_contact`.
+    pub campaign: Option<String>,
+    /// For `load_contacts`: a CSV file (relative to the scenario)...
+    pub file: Option<String>,
+    /// ...or the CSV text itself.
+    pub csv: Option<String>,
     /// For `reconfigure`: a configuration file (relative to the scenario)...
     pub config: Option<String>,
     /// ...and/or a patch merged over the scenario's configuration.
@@ -230,6 +248,10 @@ pub struct ExpectSpec {
     pub channel: Option<String>,
     /// ...and this queue type (inbound, outbound).
     pub queue_type: Option<String>,
+    /// A campaign...
+    pub campaign: Option<String>,
+    /// ...has this many contacts waiting in its list.
+    pub contacts_left: Option<usize>,
 }
 
 /// A scenario ready to run: the file, its compiled tenant and its configuration text.
@@ -436,6 +458,19 @@ impl Scenario {
     }
 
     /// The configuration text for a reconfigure step.
+    /// The CSV text of a `load_contacts` step: its `file` (relative to the scenario) or `csv`.
+    pub fn contacts_text(&self, step: &StepSpec) -> Result<String, String> {
+        match (&step.file, &step.csv) {
+            (Some(rel), None) => {
+                let dir = self.path.parent().unwrap_or(FsPath::new("."));
+                let p = dir.join(rel);
+                std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+            }
+            (None, Some(text)) => Ok(text.clone()),
+            _ => Err("give the contacts as file = \"<path>\" or csv = \"...\"".into()),
+        }
+    }
+
     pub fn reconfigure_text(&self, step: &StepSpec) -> Result<String, String> {
         let dir = self.path.parent().unwrap_or(FsPath::new("."));
         let mut table = match &step.config {

@@ -35,6 +35,11 @@ pub const ACTIONS: &[&str] = &[
     "revert",
     "reveal",
     "outdial",
+    "pull_contact",
+    "preview_accept",
+    "preview_skip",
+    "preview_remove",
+    "load_contacts",
     "pick_up",
     "put_down",
     "phone_ringing",
@@ -86,6 +91,8 @@ pub enum Action {
     NumberHangUp(DialNumber),
     Press(String, Vec<Digit>),
     Reconfigure(String),
+    /// A campaign's contact list is loaded (the CSV text).
+    LoadContacts(CampaignIdx, String),
 }
 
 pub(crate) fn invalid(s: &Scenario, message: String) -> LoadError {
@@ -199,6 +206,18 @@ pub fn resolve(s: &Scenario, t: &Tenant, n: usize, step: &StepSpec) -> Result<Ac
             .clone()
             .ok_or_else(|| needs("variable = \"...\""))
     };
+    let campaign = || -> Result<CampaignIdx, LoadError> {
+        let name = step
+            .campaign
+            .as_ref()
+            .ok_or_else(|| needs("campaign = \"...\""))?;
+        t.campaign_by_name(name).ok_or_else(|| {
+            invalid(
+                s,
+                format!("{at}: there is no campaign \"{name}\" in the configuration"),
+            )
+        })
+    };
     Ok(match step.action.as_str() {
         "login" => on_agent(AgentAct::Plain(AgentAction::Login))?,
         "logout" => on_agent(AgentAct::Plain(AgentAction::Logout))?,
@@ -268,6 +287,18 @@ pub fn resolve(s: &Scenario, t: &Tenant, n: usize, step: &StepSpec) -> Result<Ac
             };
             on_agent(AgentAct::Plain(AgentAction::Outdial { number, ep }))?
         }
+        "pull_contact" => {
+            let campaign = campaign()?;
+            on_agent(AgentAct::Plain(AgentAction::PullContact { campaign }))?
+        }
+        "preview_accept" => on_task(|task| AgentAction::PreviewAccept { task })?,
+        "preview_skip" => on_task(|task| AgentAction::PreviewSkip { task })?,
+        "preview_remove" => on_task(|task| AgentAction::PreviewRemove { task })?,
+        "load_contacts" => Action::LoadContacts(
+            campaign()?,
+            s.contacts_text(step)
+                .map_err(|e| invalid(s, format!("{at}: {e}")))?,
+        ),
         "pick_up" => Action::Phone(need_agent()?, PhoneEvent::Answered),
         "put_down" => Action::Phone(need_agent()?, PhoneEvent::HungUp),
         "phone_ringing" => Action::Phone(need_agent()?, PhoneEvent::Ringing),

@@ -465,7 +465,9 @@ impl Engine {
             from,
             to,
         );
+        // No call is live: the request's id names the task, not a call.
         self.tasks.get_mut(&task).expect("live task").customer_live = false;
+        self.calls.remove(&contact);
         self.enqueue(task, queue, 0);
         let name = (!name.trim().is_empty()).then_some(name);
         self.become_callback(task, number, name, CallbackSource::Web);
@@ -657,7 +659,7 @@ impl Engine {
         if made < attempts && t.queue.is_some() {
             self.next_seq += 1;
             t.key = (t.key.0, self.next_seq);
-            self.requeue(task);
+            self.enqueue_again(task);
             self.note_closed_hours(task);
         } else {
             self.customer_gone(task, TaskOutcome::NotReached);

@@ -263,6 +263,11 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// The contacts waiting in a campaign's list.
+    pub fn campaign_pending(&self, campaign: CampaignIdx) -> Option<usize> {
+        self.campaigns.get(campaign.ix()).map(|c| c.pending.len())
+    }
+
     /// An agent's phase on one task, if it works on it.
     pub fn agent_phase(&self, agent: AgentIdx, task: TaskId) -> Option<WorkPhase> {
         self.agents.get(agent.ix())?.work_on(task).map(|w| w.phase)

@@ -163,13 +163,16 @@ impl Engine {
             let agent = t.owner.expect("an outdial has its agent");
             let kind = t.kind;
             if answered {
+                let now = self.now;
                 let t = self.tasks.get_mut(&task).expect("live task");
                 t.stage = Stage::Connected;
-                t.answered = Some(self.now);
+                t.answered = Some(now);
+                // A callback waited from its queueing; an outdial did not wait.
+                let waited = now.since(t.first_queued.unwrap_or(now));
                 self.event(EventKind::TaskAnswered {
                     task,
                     agent,
-                    waited: crate::time::SimDuration::ZERO,
+                    waited,
                 });
                 self.start_recording_if_configured(task);
                 self.media_changed(task);

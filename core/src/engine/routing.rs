@@ -153,9 +153,9 @@ impl Engine {
         self.check_overflow(queue);
     }
 
-    /// Puts a task back in its queue at its (possibly new) key.
-    pub(crate) fn requeue(&mut self, task: TaskId) {
-        self.put_back(task, true);
+    /// Puts a task in its queue again at a new key (a callback's next attempt, CBK-04).
+    pub(crate) fn enqueue_again(&mut self, task: TaskId) {
+        self.put_back(task, false);
     }
 
     /// Puts a consult request in a queue, or back at its place.
@@ -380,14 +380,31 @@ impl Engine {
             variables.insert(0, ("Name".to_string(), name.to_string()));
         }
         if let Some(c) = t.campaign.as_deref() {
-            variables.extend(self.campaign_values(c));
+            if work.request == RequestKind::Reservation {
+                // CMP-02: the contact shows only once the reservation is answered.
+                let name = self.tenant.campaigns[c.campaign.ix()].name.clone();
+                variables.push(("Campaign".to_string(), name));
+            } else {
+                // AGT-10: a preview campaign's outdial shows the campaign's columns.
+                variables.extend(self.campaign_values(c));
+            }
         }
+        // A reservation is the dialer calling the agent: from the campaign's entry
+        // point, to the agent's number; the contact is not shown yet (CMP-02).
+        let (from, to) = if work.request == RequestKind::Reservation {
+            (
+                compact_str::CompactString::from(self.tenant.entry_points[t.ep.ix()].name.as_str()),
+                compact_str::CompactString::from(self.tenant.agents[agent.ix()].dn.as_str()),
+            )
+        } else {
+            (t.from.clone(), t.to.clone())
+        };
         let notice = ContactRequest {
             task,
             kind: work.request,
             channel: t.channel,
-            from: t.from.clone(),
-            to: t.to.clone(),
+            from,
+            to,
             queue: t.queue,
             variables,
             timeout: self.offer_timeout(task, work.request),
