@@ -275,9 +275,11 @@ impl Engine {
                 }
             }
         }
-        if voice && !self.tenant.campaigns.is_empty() {
+        // The dialer looks after every step: an agent freed, a list loaded, or a
+        // call ended under the concurrent call limit can each let it reserve.
+        // Reservations take agents out of the ready sets, never put them in.
+        if !self.tenant.campaigns.is_empty() {
             self.dial_campaigns();
-            // Reservations take agents out of the ready sets, never put them in.
         }
         if voice {
             self.wake_for_callback_hours();
