@@ -60,6 +60,12 @@ fn every_configuration_key_is_documented() {
     keys.extend(fields_of::<RawWrapUp>(""));
     keys.extend(fields_of::<RawIdle>(""));
     keys.extend(fields_of::<RawRecording>(""));
+    keys.extend(fields_of::<RawCallbackPolicy>(""));
+    keys.extend(fields_of::<RawOverflow>(""));
+    keys.extend(fields_of::<RawCourtesy>(
+        "prompt = \"p\"\nconfirm = \"c\"\n",
+    ));
+    keys.extend(fields_of::<RawCampaign>("mode = \"preview\"\n"));
     keys.extend(fields_of::<RawProfile>(""));
     keys.extend(fields_of::<RawTeam>(""));
     keys.extend(fields_of::<RawAgent>(""));
@@ -75,6 +81,7 @@ fn every_configuration_key_is_documented() {
         "menu",
         "set",
         "queue",
+        "callback",
         "disconnect",
     ] {
         keys.extend(fields_of::<RawStep>(&format!("type = \"{step}\"\n")));

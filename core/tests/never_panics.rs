@@ -63,6 +63,8 @@ profile = "blended"
 teams = ["t1"]
 max_time_available = "10s"
 recording = true
+overflow = { waiting_above = 0, offer_prompt = "p", confirm_prompt = "p" }
+callback = { hours = "h", attempts = 2, cancel = true }
 
 [queues.r]
 agents = ["a2"]
@@ -122,7 +124,7 @@ closed = "bye"
 [flows.f.steps.menu]
 type = "menu"
 prompt = "p"
-options = { 1 = "set", 2 = "to_r" }
+options = { 1 = "set", 2 = "to_r", 3 = "cb" }
 timeout = "2s"
 attempts = 2
 default = "to_q"
@@ -138,10 +140,43 @@ queue = "q"
 type = "queue"
 queue = "r"
 priority = 3
+callback = { after = "5s", every = "10s", key = "2", prompt = "p", confirm = "p" }
+[flows.f.steps.cb]
+type = "callback"
+queue = "q"
+prompt = "p"
+next = "to_q"
 [flows.f.steps.bye]
 type = "disconnect"
 prompt = "p"
+
+[campaigns.std]
+mode = "standard_preview"
+agents = ["a1", "a3"]
+preview_timeout = "5s"
+end_call = true
+show = ["name"]
+attempts = 2
+
+[campaigns.pull]
+mode = "preview"
+agents = ["a3"]
+remove = false
+preview_timeout = "6s"
+
+[campaigns.direct]
+mode = "direct_preview"
+agents = ["a2"]
+preview_timeout = "7s"
 "#;
+
+/// Contact lists: good, with bad rows, unusable, and one missing a shown column.
+const LISTS: [&str; 4] = [
+    "number,name\n+48221234567,Ann\n+48221234568,Bob\n12,Bad\n",
+    "number,name\n+48221234569,Cy\n+48221234569,Again\n\"+48 22 123 45 70\",\"Di, Jr.\"\n",
+    "name\nno number column\n",
+    "number\n+48221234571\n",
+];
 
 fn target() -> impl Strategy<Value = Target> {
     prop_oneof![
@@ -220,7 +255,18 @@ fn agent_action() -> impl Strategy<Value = AgentAction> {
                 ep: ep.map(EpIdx)
             }),
     ];
-    prop_oneof![3 => basic, 2 => call]
+    let task = (0u64..8).prop_map(TaskId);
+    let campaign = prop_oneof![
+        (0u32..4).prop_map(|c| AgentAction::PullContact {
+            campaign: CampaignIdx(c)
+        }),
+        task.clone()
+            .prop_map(|task| AgentAction::PreviewAccept { task }),
+        task.clone()
+            .prop_map(|task| AgentAction::PreviewSkip { task }),
+        task.prop_map(|task| AgentAction::PreviewRemove { task }),
+    ];
+    prop_oneof![3 => basic, 2 => call, 1 => campaign]
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -234,6 +280,7 @@ fn input() -> impl Strategy<Value = Input> {
     ];
     let outcome = prop_oneof![
         Just(DialOutcome::Answered),
+        Just(DialOutcome::Machine),
         Just(DialOutcome::Busy),
         Just(DialOutcome::NoAnswer),
         Just(DialOutcome::Failed)
@@ -247,14 +294,26 @@ fn input() -> impl Strategy<Value = Input> {
             from: "visitor@example.com".into()
         }),
         1 => call.clone().prop_map(|call| Input::CustomerHungUp { call }),
-        1 => (call.clone(), prop_oneof![Just('1'), Just('2'), Just('9'), Just('#')])
+        1 => (call.clone(), prop_oneof![Just('1'), Just('2'), Just('3'), Just('9'), Just('#')])
             .prop_map(|(call, c)| Input::CustomerDigit { call, digit: Digit::from_char(c).expect("a key") }),
-        1 => (call, 0u64..16).prop_map(|(call, r)| Input::PromptFinished { call, request: RequestId(r) }),
+        1 => (call.clone(), 0u64..16).prop_map(|(call, r)| Input::PromptFinished { call, request: RequestId(r) }),
         1 => (0u64..16, outcome).prop_map(|(r, outcome)| Input::DialResult { request: RequestId(r), outcome }),
         1 => (0u64..6).prop_map(|l| Input::LegHungUp { leg: LegId(l) }),
         1 => (agent.clone(), phone).prop_map(|(agent, event)| Input::Phone { agent, event }),
         4 => (agent, agent_action()).prop_map(|(agent, action)| Input::Agent { agent, action }),
         1 => (0usize..7).prop_map(|i| Input::Reconfigure { config: reconfiguration(i) }),
+        1 => (call.clone(), 0u32..6, 0u32..4, prop_oneof![Just("+48221234599"), Just("x")])
+            .prop_map(|(contact, ep, queue, number)| Input::WebCallback {
+                contact,
+                ep: EpIdx(ep),
+                queue: QueueIdx(queue),
+                name: "Web".into(),
+                number: number.into(),
+            }),
+        1 => (0u32..4, 0usize..LISTS.len()).prop_map(|(c, l)| Input::LoadContacts {
+            campaign: CampaignIdx(c),
+            csv: LISTS[l].to_string(),
+        }),
     ]
 }
 
@@ -387,11 +446,16 @@ enum Intent {
     Login(u32),
     Act(u32, u8, Option<Target>),
     Reconfigure(usize),
+    /// A web callback request with this id.
+    WebCallback(u64),
+    /// A contact list (LISTS) into a campaign.
+    Contacts(u32, usize),
 }
 
 fn intent() -> impl Strategy<Value = Intent> {
     let outcome = prop_oneof![
         3 => Just(DialOutcome::Answered),
+        1 => Just(DialOutcome::Machine),
         1 => Just(DialOutcome::Busy),
         1 => Just(DialOutcome::NoAnswer),
         1 => Just(DialOutcome::Failed)
@@ -406,7 +470,7 @@ fn intent() -> impl Strategy<Value = Intent> {
         2 => (0u64..6).prop_map(Intent::Call),
         1 => (6u64..9).prop_map(Intent::Chat),
         1 => (0u64..9).prop_map(Intent::HangUp),
-        1 => ((0u64..6), prop_oneof![Just('1'), Just('2'), Just('9')]).prop_map(|(c, k)| Intent::Key(c, k)),
+        1 => ((0u64..6), prop_oneof![Just('1'), Just('2'), Just('3'), Just('9')]).prop_map(|(c, k)| Intent::Key(c, k)),
         2 => (0usize..4).prop_map(Intent::PromptDone),
         2 => ((0usize..4), outcome).prop_map(|(i, o)| Intent::Dialled(i, o)),
         1 => (0usize..4).prop_map(Intent::NumberHangsUp),
@@ -415,7 +479,10 @@ fn intent() -> impl Strategy<Value = Intent> {
         2 => (0u32..3).prop_map(Intent::Login),
         4 => ((0u32..3), (0u8..10), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
         8 => ((0u32..3), (10u8..22), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
+        3 => ((0u32..3), (22u8..27), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
         1 => (0usize..40).prop_map(Intent::Reconfigure),
+        1 => (9u64..12).prop_map(Intent::WebCallback),
+        1 => ((0u32..3), (0usize..LISTS.len())).prop_map(|(c, l)| Intent::Contacts(c, l)),
     ]
 }
 
@@ -469,7 +536,7 @@ fn resolve(engine: &Engine, pending: &mut Pending, intent: Intent) -> Option<Inp
                 return None;
             }
             let (request, leg) = pending.dials.remove(i % pending.dials.len());
-            if outcome == DialOutcome::Answered {
+            if outcome.connected() {
                 pending.legs.push(leg);
             }
             Input::DialResult { request, outcome }
@@ -562,16 +629,33 @@ fn resolve(engine: &Engine, pending: &mut Pending, intent: Intent) -> Option<Inp
                     value: "v".into(),
                     version: 0,
                 },
-                _ => AgentAction::Outdial {
+                21 => AgentAction::Outdial {
                     number: "+48221234567".into(),
                     ep: None,
                 },
+                22 => AgentAction::PullContact {
+                    campaign: CampaignIdx(1),
+                },
+                23 | 24 => AgentAction::PreviewAccept { task },
+                25 => AgentAction::PreviewSkip { task },
+                _ => AgentAction::PreviewRemove { task },
             };
             Input::Agent { agent, action }
         }
         // Most draws apply the same configuration again; a few change it.
         Intent::Reconfigure(i) => Input::Reconfigure {
             config: reconfiguration(if i < 7 { i } else { 0 }),
+        },
+        Intent::WebCallback(c) => Input::WebCallback {
+            contact: CallId(c),
+            ep: EpIdx(1),
+            queue: QueueIdx(0),
+            name: "Web".into(),
+            number: format!("+4860100000{c}"),
+        },
+        Intent::Contacts(c, l) => Input::LoadContacts {
+            campaign: CampaignIdx(c),
+            csv: LISTS[l].to_string(),
         },
     })
 }

@@ -35,6 +35,9 @@ enum Command {
     Check {
         /// The configuration file (TOML).
         config: PathBuf,
+        /// Also validate a campaign's contact list: CAMPAIGN=FILE (CSV); repeatable.
+        #[arg(long = "contacts", value_name = "CAMPAIGN=FILE")]
+        contacts: Vec<String>,
     },
 }
 
@@ -46,6 +49,6 @@ fn main() -> ExitCode {
             trace,
             stats,
         } => replay::run(paths, trace, stats),
-        Command::Check { config } => check::run(&config),
+        Command::Check { config, contacts } => check::run(&config, &contacts),
     }
 }

@@ -202,3 +202,62 @@ fn replay_stats_prints_statistics() {
     assert!(out.contains("ASA"), "{out}");
     assert!(out.contains("occupancy"), "{out}");
 }
+
+#[test]
+fn check_validates_contact_lists_with_line_numbers() {
+    let o = switchboard(&[
+        "check",
+        "scenarios/configs/campaigns.toml",
+        "--contacts",
+        "survey=scenarios/campaigns/lists/survey.csv",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("2 contact(s) kept, 0 row(s) rejected for campaign \"survey\""),
+        "{out}"
+    );
+
+    let o = switchboard(&[
+        "check",
+        "scenarios/configs/campaigns.toml",
+        "--contacts",
+        "renewals=scenarios/campaigns/lists/renewals.csv",
+    ]);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}{err}");
+    assert!(
+        err.contains(
+            "scenarios/campaigns/lists/renewals.csv:4: line 4: \"12\" is not a dial number"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("renewals.csv:7: line 7 has 2 fields; the header has 3"),
+        "{err}"
+    );
+    assert!(
+        err.contains("3 contact(s) kept, 3 row(s) rejected"),
+        "{err}"
+    );
+
+    // The shown columns must be in the list; an unknown campaign is named.
+    let o = switchboard(&[
+        "check",
+        "scenarios/configs/campaigns.toml",
+        "--contacts",
+        "renewals=scenarios/campaigns/lists/survey.csv",
+        "--contacts",
+        "nosuch=scenarios/campaigns/lists/survey.csv",
+    ]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("campaign \"renewals\" shows column \"plan\", which the list does not have"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the configuration has no campaign \"nosuch\""),
+        "{err}"
+    );
+}

@@ -140,9 +140,8 @@ impl Engine {
         let waiting = &self.queues[queue.ix()].waiting[Channel::Voice.ix()];
         let count = waiting.values().filter(|e| !e.consult).count() as u32;
         let mut holds = Vec::new();
-        let mut position = 0u32;
-        for e in waiting.values().filter(|e| !e.consult) {
-            position += 1;
+        for (i, e) in waiting.values().filter(|e| !e.consult).enumerate() {
+            let position = i as u32 + 1;
             let Some(rule) = self
                 .tasks
                 .get(&e.task)
@@ -190,7 +189,7 @@ impl Engine {
         let Some(t) = self.tasks.get_mut(&task) else {
             return;
         };
-        let (stage, customer, live, queue) = (t.stage, t.customer, t.customer_live, t.queue);
+        let (stage, customer, live) = (t.stage, t.customer, t.customer_live);
         let Some(w) = t.waiting.as_deref_mut() else {
             return;
         };
@@ -223,7 +222,6 @@ impl Engine {
                 request,
                 collect_digits: true,
             });
-            let _ = queue;
         }
         let next = self
             .timers
@@ -347,7 +345,7 @@ impl Engine {
     /// The caller of a new callback is released; the callback stays.
     pub(crate) fn release_caller_of_callback(&mut self, task: TaskId) {
         let t = self.tasks.get_mut(&task).expect("live task");
-        if !t.customer_live {
+        if !t.customer_live || !matches!(t.customer, Leg::Customer(_)) {
             return;
         }
         t.customer_live = false;
@@ -447,6 +445,9 @@ impl Engine {
                 what: "queue".into(),
                 index: queue.0,
             });
+        }
+        if self.calls.contains_key(&contact) {
+            return Err(Refusal::DuplicateCall { call: contact });
         }
         let number = DialNumber::parse(number).map_err(|e| Refusal::InvalidNumber {
             error: e.to_string(),
@@ -557,6 +558,8 @@ impl Engine {
     /// The agent accepted a callback (CBK-03, CBK-09): the customer is dialled.
     pub(crate) fn callback_accepted(&mut self, agent: AgentIdx, task: TaskId, work: Work) {
         self.engage(agent, task, work, StateReason::Answered);
+        // A caller still hearing the confirmation is released before we call back.
+        self.release_caller_of_callback(task);
         self.stop_waiting_offer(task);
         let policy = self.callback_policy(task);
         let t = self.tasks.get_mut(&task).expect("live task");

@@ -513,6 +513,24 @@ impl Engine {
         self.close_if_done(task);
     }
 
+    /// The agent's phone hung up (or failed) while a preview showed: the contact goes
+    /// back to the front of the list, and the agent is free (nothing was dialled).
+    pub(crate) fn preview_hung_up(&mut self, agent: AgentIdx, task: TaskId) {
+        if let Some(c) = self
+            .tasks
+            .get_mut(&task)
+            .and_then(|t| t.campaign.as_deref_mut())
+            && let Some(key) = c.preview_timer.take()
+        {
+            self.timers.cancel(key);
+        }
+        if !self.tenant.agents[agent.ix()].handset {
+            self.agents[agent.ix()].off_hook = false;
+        }
+        self.set_work(agent, task, None, StateReason::PreviewDone);
+        self.reservation_failed(task);
+    }
+
     /// The contact's call ended one way or another: where the contact goes now.
     /// `reached`: a person or a machine answered.
     pub(crate) fn contact_attempt_over(&mut self, task: TaskId, reached: bool) {

@@ -209,6 +209,10 @@ impl Engine {
             return Ok(());
         };
         self.event(EventKind::LegEnded { task, leg });
+        if let Some(request) = self.dials.iter().find(|(_, v)| v.1 == leg).map(|(r, _)| *r) {
+            // Hung up before the dial result came: the same as no answer.
+            return self.dial_result(request, DialOutcome::NoAnswer);
+        }
         let t = &self.tasks[&task];
         if t.customer == Leg::External(leg) {
             self.forget_leg(leg);
@@ -218,9 +222,6 @@ impl Engine {
             self.end_call(task, super::tasks::EndKind::TransferredOut);
         } else if t.consult.as_ref().and_then(|c| c.party) == Some(Leg::External(leg)) {
             self.consulted_number_left(task, leg);
-        } else if let Some(request) = self.dials.iter().find(|(_, v)| v.1 == leg).map(|(r, _)| *r) {
-            // Hung up before the dial result came: the same as no answer.
-            self.dial_result(request, DialOutcome::NoAnswer)?;
         }
         Ok(())
     }

@@ -289,6 +289,11 @@ impl Engine {
     /// The customer left (hung up, closed the chat).
     pub(crate) fn customer_left(&mut self, task: TaskId) {
         let t = &self.tasks[&task];
+        // The caller of a callback hanging up (during the confirmation): the callback stays.
+        if t.kind == TaskKind::Callback && matches!(t.customer, Leg::Customer(_)) {
+            self.callback_caller_left(task);
+            return;
+        }
         match t.stage {
             Stage::Flow(wait) => {
                 self.cancel_flow_wait(wait);
@@ -299,8 +304,6 @@ impl Engine {
                     },
                 );
             }
-            // A new callback's caller hanging up during the confirmation: the callback stays.
-            Stage::Queued if t.kind == TaskKind::Callback => self.callback_caller_left(task),
             Stage::Queued => {
                 let (queue, key, channel) = (t.queue.expect("queued"), t.key, t.channel);
                 self.queues[queue.ix()].waiting[channel.ix()].remove(&key);
@@ -612,7 +615,12 @@ impl Engine {
 
     /// The owner's phone hung up or failed during the call: during a consult this
     /// removes the customer and agent 2 too (VOI-10).
-    pub(crate) fn owner_hung_up(&mut self, _agent: AgentIdx, task: TaskId, how: EndKind) {
+    pub(crate) fn owner_hung_up(&mut self, agent: AgentIdx, task: TaskId, how: EndKind) {
+        if self.tasks[&task].stage == Stage::Preview {
+            // No customer was called: the preview ends and the contact goes back.
+            self.preview_hung_up(agent, task);
+            return;
+        }
         self.end_call(task, how);
     }
 
