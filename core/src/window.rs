@@ -76,10 +76,15 @@ impl<K: SeqId, V> IdWindow<K, V> {
             return;
         }
         let ix = (seq - self.base) as usize;
-        while self.slots.len() <= ix {
+        while self.slots.len() < ix {
             self.slots.push_back(None);
         }
-        if self.slots[ix].replace(value).is_none() {
+        // Ids mostly arrive in order: the value goes straight into a new slot
+        // (one move of a possibly large value, not a placeholder and a swap).
+        if ix == self.slots.len() {
+            self.slots.push_back(Some(value));
+            self.in_window += 1;
+        } else if self.slots[ix].replace(value).is_none() {
             self.in_window += 1;
         }
         self.compact();

@@ -9,7 +9,6 @@
 //! scheduled, then checkpoints: everything due at an instant has happened before
 //! anything is checked at that instant.
 
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use compact_str::CompactString;
@@ -20,7 +19,7 @@ use switchboard_core::event::{AgentState, EventKind, WorkPhase};
 use switchboard_core::ids::*;
 use switchboard_core::input::DialOutcome;
 use switchboard_core::legs::{Channel, Leg};
-use switchboard_core::window::{IdWindow, SeqId};
+use switchboard_core::window::IdWindow;
 use switchboard_core::{
     AgentAction, Effect, Engine, Input, Notice, Output, PhoneEvent, Refusal, SimDuration, SimTime,
 };
@@ -78,12 +77,17 @@ pub enum Arrival {
     Call { to: CompactString },
     /// A chat, email or message at a digital entry point.
     Digital { ep: EpIdx },
-    /// A web callback request (CBK-02): call back `from`.
-    WebCallback {
-        ep: EpIdx,
-        queue: QueueIdx,
-        name: CompactString,
-    },
+    /// A web callback request (CBK-02): call back `from`. Boxed: callers are many
+    /// and moved often, web requests rare.
+    WebCallback(Box<WebRequest>),
+}
+
+/// A web callback request's own data.
+#[derive(Clone, Debug)]
+pub struct WebRequest {
+    pub ep: EpIdx,
+    pub queue: QueueIdx,
+    pub name: CompactString,
 }
 
 /// How a virtual caller behaves.
@@ -165,16 +169,32 @@ pub enum Stim {
     Script(usize),
 }
 
-/// The sequence number of a scheduled stimulus: the tie-break among equal times.
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct StimSeq(u64);
+/// A scheduled stimulus in the heap: ordered by (time, sequence number) alone,
+/// the earliest first; the stimulus rides along.
+#[derive(Debug)]
+struct Scheduled {
+    key: u128,
+    stim: Stim,
+}
 
-impl SeqId for StimSeq {
-    fn seq(self) -> u64 {
-        self.0
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
     }
-    fn from_seq(seq: u64) -> Self {
-        StimSeq(seq)
+}
+
+impl Eq for Scheduled {}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scheduled {
+    /// Reversed, so that the max-heap pops the earliest.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key.cmp(&self.key)
     }
 }
 
@@ -202,10 +222,8 @@ pub trait Hooks {
 pub struct Driver {
     pub engine: Engine,
     now: SimTime,
-    /// Scheduled stimuli: (time << 64 | sequence number), earliest first...
-    heap: BinaryHeap<Reverse<u128>>,
-    /// ...and the stimuli by sequence number.
-    stims: IdWindow<StimSeq, Stim>,
+    /// Scheduled stimuli keyed (time << 64 | sequence number), earliest first.
+    heap: BinaryHeap<Scheduled>,
     /// Stimuli due now, in the order they were scheduled.
     now_queue: VecDeque<Stim>,
     seq: u64,
@@ -235,7 +253,6 @@ impl Driver {
             engine,
             now: SimTime::ZERO,
             heap: BinaryHeap::new(),
-            stims: IdWindow::default(),
             now_queue: VecDeque::new(),
             seq: 0,
             callers: IdWindow::default(),
@@ -299,24 +316,22 @@ impl Driver {
             return;
         }
         self.seq += 1;
-        self.stims.insert(StimSeq(self.seq), stim);
-        self.heap
-            .push(Reverse(((at.0 as u128) << 64) | self.seq as u128));
+        self.heap.push(Scheduled {
+            key: ((at.0 as u128) << 64) | self.seq as u128,
+            stim,
+        });
     }
 
     /// When the earliest scheduled stimulus is due.
     fn heap_next(&self) -> Option<SimTime> {
-        self.heap
-            .peek()
-            .map(|Reverse(key)| SimTime((key >> 64) as u64))
+        self.heap.peek().map(|s| SimTime((s.key >> 64) as u64))
     }
 
     /// The next stimulus due at `t`: heap entries due by then were scheduled before
     /// anything in the queue of stimuli due now, so they go first.
     fn pop_due(&mut self, t: SimTime) -> Option<Stim> {
         if self.heap_next().is_some_and(|at| at <= t) {
-            let Reverse(key) = self.heap.pop()?;
-            return self.stims.remove(&StimSeq(key as u64));
+            return self.heap.pop().map(|s| s.stim);
         }
         self.now_queue.pop_front()
     }
@@ -404,11 +419,11 @@ impl Driver {
                         ep: *ep,
                         from: c.b.from.clone(),
                     },
-                    Arrival::WebCallback { ep, queue, name } => Input::WebCallback {
+                    Arrival::WebCallback(w) => Input::WebCallback {
                         contact: call,
-                        ep: *ep,
-                        queue: *queue,
-                        name: name.clone(),
+                        ep: w.ep,
+                        queue: w.queue,
+                        name: w.name.clone(),
                         number: c.b.from.to_string(),
                     },
                 }

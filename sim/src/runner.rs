@@ -21,6 +21,7 @@ use switchboard_core::{
 
 use crate::driver::{
     AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour, Stim,
+    WebRequest,
 };
 use crate::expect::{self, CallerSeen, Seen, When};
 use crate::scenario::{LoadError, Scenario, Setup};
@@ -483,11 +484,11 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
                             ),
                         )
                     })?;
-                Arrival::WebCallback {
+                Arrival::WebCallback(Box::new(WebRequest {
                     ep,
                     queue,
                     name: CompactString::from(c.name.as_deref().unwrap_or_default()),
-                }
+                }))
             }
             (Some(to), None) => Arrival::Call {
                 to: CompactString::from(to.as_str()),

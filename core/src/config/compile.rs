@@ -518,7 +518,9 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
         }
     }
 
+    let callback_hours = queues.iter().any(|q| q.callback.hours.is_some());
     Tenant {
+        callback_hours,
         name,
         timezone,
         concurrent_call_limit: limit as u32,

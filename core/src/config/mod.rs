@@ -96,6 +96,8 @@ pub struct Tenant {
     pub entry_points: Vec<EntryPoint>,
     pub flows: Vec<Flow>,
     pub campaigns: Vec<Campaign>,
+    /// Some queue offers its callbacks only in business hours (CBK-10).
+    pub callback_hours: bool,
     /// Support number (normalized) -> its inbound telephony entry point (CHN-03).
     pub numbers: BTreeMap<DialNumber, EpIdx>,
     /// The configuration text this tenant was compiled from.

@@ -355,7 +355,7 @@ impl Engine {
             let c = t.consult.as_ref();
             let refers = (t.customer == Leg::External(*leg) && t.customer_live)
                 || t.external_owner == Some(*leg)
-                || t.transfer_dial.is_some_and(|d| d.1 == *leg)
+                || t.transfer_dial == Some(*leg)
                 || c.is_some_and(|c| {
                     c.party == Some(Leg::External(*leg)) || c.dial.is_some_and(|d| d.1 == *leg)
                 });
@@ -370,7 +370,7 @@ impl Engine {
         }
         for (id, t) in self.tasks.iter() {
             let mut used: Vec<LegId> = t.external_owner.into_iter().collect();
-            used.extend(t.transfer_dial.map(|d| d.1));
+            used.extend(t.transfer_dial);
             if let (Leg::External(l), true) = (t.customer, t.customer_live) {
                 used.push(l);
             }
@@ -541,7 +541,7 @@ mod tests {
     fn a_task_in_two_places_is_caught() {
         let mut e = busy_engine();
         e.queues[0].waiting[VOICE].insert(
-            (9, 999),
+            super::super::routing::QueueKey::new(0, 999),
             super::super::routing::Entry {
                 task: TaskId(1),
                 consult: false,
@@ -617,7 +617,7 @@ mod tests {
         // Task 2 believes it waits in the queue, which holds another key instead.
         let key = e.tasks[&TaskId(2)].key;
         let entry = e.queues[0].waiting[VOICE].remove(&key).expect("waiting");
-        e.queues[0].waiting[VOICE].insert((key.0, key.1 + 1), entry);
+        e.queues[0].waiting[VOICE].insert(key.with_seq(9_999), entry);
         let caught = broken(&e);
         assert!(
             caught == "a task is in exactly one place" || caught == "queue positions are dense",

@@ -661,7 +661,7 @@ impl Engine {
         let made = t.callback.as_ref().map_or(u8::MAX, |c| c.attempts);
         if made < attempts && t.queue.is_some() {
             self.next_seq += 1;
-            t.key = (t.key.0, self.next_seq);
+            t.key = t.key.with_seq(self.next_seq);
             self.enqueue_again(task);
             self.note_closed_hours(task);
         } else {

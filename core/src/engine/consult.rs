@@ -267,7 +267,7 @@ impl Engine {
             via_ep_dn,
             queue_of_request: None,
             queued: None,
-            key: (0, 0),
+            key: QueueKey::default(),
             offered_to: None,
             dial: None,
             party: None,
@@ -290,7 +290,7 @@ impl Engine {
             Resolved::Queue(q) => {
                 // A consult waits ahead of customers: a customer is already on hold for it.
                 self.next_seq += 1;
-                let key = (0, self.next_seq);
+                let key = QueueKey::new(9, self.next_seq);
                 let c = self.consult_mut(task);
                 c.queue_of_request = Some(q);
                 c.queued = Some(q);
@@ -544,7 +544,7 @@ impl Engine {
                 self.offer(task, a2, queue, RequestKind::Transfer, Role::Owner);
             }
             Resolved::Queue(q) => {
-                let priority = 9 - t.key.0;
+                let priority = t.key.priority();
                 self.enqueue(task, q, priority);
             }
             Resolved::EntryPoint(e) => {
@@ -560,7 +560,7 @@ impl Engine {
                                 ..Default::default()
                             })
                             .collect(),
-                        None => Vec::new(),
+                        None => Box::default(),
                     };
                 }
                 t.ep = e;
@@ -574,7 +574,7 @@ impl Engine {
                 t.stage = Stage::Offered;
                 self.media_changed(task);
                 let dial = self.dial(task, n);
-                self.tasks.get_mut(&task).expect("live task").transfer_dial = Some(dial);
+                self.tasks.get_mut(&task).expect("live task").transfer_dial = Some(dial.1);
             }
         }
     }

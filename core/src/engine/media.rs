@@ -81,9 +81,12 @@ impl Engine {
             return;
         };
         if let Some(mix) = mix
-            && t.mix != Some(mix)
+            && t.mix.as_deref() != Some(&mix)
         {
-            t.mix = Some(mix);
+            match &mut t.mix {
+                Some(last) => **last = mix,
+                None => t.mix = Some(Box::new(mix)),
+            }
             self.effect(Effect::Mix(Box::new(mix.to_mix(task))));
         }
         self.refresh_controls(task);

@@ -136,7 +136,7 @@ impl Engine {
                 self.forget_leg(leg);
                 self.consult_failed(task, ConsultEnd::Failed);
             }
-        } else if t.transfer_dial == Some((request, leg)) {
+        } else if t.transfer_dial == Some(leg) {
             self.tasks.get_mut(&task).expect("live task").transfer_dial = None;
             if answered {
                 let t = self.tasks.get_mut(&task).expect("live task");

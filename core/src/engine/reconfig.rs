@@ -209,14 +209,14 @@ impl Engine {
             }
             // The last mix sent only tells whether the next one changed: drop it if it
             // names an agent that is gone.
-            let mix_agents_stay = t.mix.as_mut().is_none_or(|m| {
+            let mix_agents_stay = t.mix.as_deref_mut().is_none_or(|m| {
                 m.legs_mut()
                     .all(|l| !matches!(*l, Leg::Agent(a) if remap_agent(a).is_none()))
             });
             if !mix_agents_stay {
                 t.mix = None;
             }
-            if let Some(m) = t.mix.as_mut() {
+            if let Some(m) = t.mix.as_deref_mut() {
                 for l in m.legs_mut() {
                     *l = remap_leg(*l);
                 }
@@ -245,7 +245,7 @@ impl Engine {
                         });
                     }
                 }
-                t.vars = vars;
+                t.vars = vars.into_boxed_slice();
                 t.flow = flow_map[f.ix()].map(FlowIdx);
             }
         }

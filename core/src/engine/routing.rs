@@ -21,9 +21,30 @@ use super::agents::Work;
 use super::tasks::Stage;
 use super::timers::{TimerKey, TimerKind};
 
-/// A waiting entry's place: (9 - priority, arrival sequence). Smaller is served first.
-/// A task keeps its key across offers, so after RONA it takes its original place.
-pub(crate) type QueueKey = (u8, u64);
+/// A waiting entry's place: (9 - priority, arrival sequence), packed in one word
+/// (the rank in the top 4 bits). Smaller is served first. A task keeps its key
+/// across offers, so after RONA it takes its original place.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct QueueKey(u64);
+
+impl QueueKey {
+    const SEQ_BITS: u32 = 60;
+
+    /// The key of priority `priority` (0 to 9, higher first) and arrival `seq`.
+    pub fn new(priority: u8, seq: u64) -> QueueKey {
+        let rank = u64::from(9 - priority.min(9));
+        QueueKey(rank << Self::SEQ_BITS | (seq & ((1 << Self::SEQ_BITS) - 1)))
+    }
+
+    pub fn priority(self) -> u8 {
+        9 - (self.0 >> Self::SEQ_BITS) as u8
+    }
+
+    /// The same priority, a later arrival.
+    pub fn with_seq(self, seq: u64) -> QueueKey {
+        QueueKey::new(self.priority(), seq)
+    }
+}
 
 /// What waits in a queue: a task, or a consult request about a task (VOI-03).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -107,7 +128,7 @@ impl Engine {
     /// Puts a task in a queue (FLW-02), keeping its priority if it had one.
     pub(crate) fn enqueue(&mut self, task: TaskId, queue: QueueIdx, priority: u8) {
         self.next_seq += 1;
-        let key = (9 - priority.min(9), self.next_seq);
+        let key = QueueKey::new(priority, self.next_seq);
         let now = self.now;
         let t = self.tasks.get_mut(&task).expect("live task");
         t.stage = Stage::Queued;
@@ -139,7 +160,7 @@ impl Engine {
             task,
             queue,
             position,
-            priority: 9 - key.0,
+            priority: key.priority(),
             requeued,
             ewt,
         });
@@ -281,7 +302,7 @@ impl Engine {
         if !self.tenant.campaigns.is_empty() {
             self.dial_campaigns();
         }
-        if voice {
+        if voice && self.tenant.callback_hours {
             self.wake_for_callback_hours();
         }
     }

@@ -89,7 +89,7 @@ pub(crate) struct Task {
     pub stage: Stage,
     pub flow: Option<FlowIdx>,
     /// The flow's variables (call-associated data), by [`VarIdx`].
-    pub vars: Vec<VarSlot>,
+    pub vars: Box<[VarSlot]>,
     /// The last key a menu took.
     pub digit: Option<Digit>,
     pub queue: Option<QueueIdx>,
@@ -100,8 +100,8 @@ pub(crate) struct Task {
     pub owner: Option<AgentIdx>,
     /// A number the customer was transferred to, which now owns the call.
     pub external_owner: Option<LegId>,
-    /// A blind transfer to a number being dialled: (request, leg).
-    pub transfer_dial: Option<(RequestId, LegId)>,
+    /// A blind transfer to a number being dialled: its leg.
+    pub transfer_dial: Option<LegId>,
     pub held: bool,
     pub recording: Recording,
     pub consult: Option<Box<Consult>>,
@@ -115,7 +115,8 @@ pub(crate) struct Task {
     /// How the task ends, once known.
     pub outcome: Option<TaskOutcome>,
     /// The last audio mix sent for the task.
-    pub mix: Option<MixShape>,
+    /// Boxed: a task is moved whole, and most of its life has no mix.
+    pub mix: Option<Box<MixShape>>,
     /// A callback's data (CBK-01..CBK-10).
     pub callback: Option<Box<super::callbacks::CallbackInfo>>,
     /// What a caller waiting in a queue is offered (CBK-01, CBK-07).
@@ -158,7 +159,7 @@ impl Engine {
                     ..VarSlot::default()
                 })
                 .collect(),
-            None => Vec::new(),
+            None => Box::default(),
         };
         self.tasks.insert(
             id,
@@ -175,7 +176,7 @@ impl Engine {
                 vars,
                 digit: None,
                 queue: None,
-                key: (0, 0),
+                key: QueueKey::default(),
                 first_queued: None,
                 answered: None,
                 owner: None,
@@ -357,7 +358,7 @@ impl Engine {
         t.held = false;
         t.outcome.get_or_insert(outcome);
         let customer = t.customer;
-        if let Some((_, leg)) = t.transfer_dial.take() {
+        if let Some(leg) = t.transfer_dial.take() {
             // A transfer still dialling is cancelled.
             self.forget_leg(leg);
             self.effect(Effect::Release {

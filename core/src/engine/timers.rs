@@ -3,12 +3,14 @@
 //! reason it exists; the entity that armed it keeps its key to cancel it.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU64;
 
 use crate::ids::{AgentIdx, QueueIdx, TaskId};
 use crate::time::SimTime;
 
-/// The key of an armed timer.
-pub(crate) type TimerKey = (SimTime, u64);
+/// The key of an armed timer: (deadline, sequence number). The sequence number
+/// is never zero, so an `Option<TimerKey>` takes no more room than a key.
+pub(crate) type TimerKey = (SimTime, NonZeroU64);
 
 /// Why a timer exists.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -39,7 +41,7 @@ impl Timers {
     /// Arms a timer and returns its key.
     pub fn set(&mut self, at: SimTime, kind: TimerKind) -> TimerKey {
         self.seq += 1;
-        let key = (at, self.seq);
+        let key = (at, NonZeroU64::MIN.saturating_add(self.seq - 1));
         self.map.insert(key, kind);
         key
     }
