@@ -584,7 +584,6 @@ impl Engine {
     /// Dials the customer of an outbound task the agent now owns; the agent's card
     /// shows Ringing (or Cancel, when `cancel`).
     pub(crate) fn dial_customer(&mut self, task: TaskId, number: DialNumber, cancel: bool) {
-        let request = self.new_request();
         let now = self.now;
         let t = self.tasks.get_mut(&task).expect("live task");
         // An outdial's leg was numbered when it was placed; a callback's is new.
@@ -599,19 +598,7 @@ impl Engine {
         t.customer = Leg::External(leg);
         t.customer_live = true;
         let owner = t.owner;
-        self.dials.insert(request, (task, leg));
-        self.legs.insert(leg, task);
-        self.event(EventKind::Dialing {
-            task,
-            leg,
-            number: number.clone(),
-        });
-        self.effect(Effect::Dial {
-            task,
-            leg,
-            number,
-            request,
-        });
+        self.place_dial(task, leg, number);
         if let Some(agent) = owner {
             self.notify(
                 agent,

@@ -228,23 +228,9 @@ impl Engine {
 
     /// Dials a number for a task (a consult, a transfer); returns (request, leg).
     pub(crate) fn dial(&mut self, task: TaskId, number: DialNumber) -> (RequestId, LegId) {
-        let request = self.new_request();
         self.next_leg += 1;
         let leg = LegId(self.next_leg);
-        self.dials.insert(request, (task, leg));
-        self.legs.insert(leg, task);
-        self.event(EventKind::Dialing {
-            task,
-            leg,
-            number: number.clone(),
-        });
-        self.effect(Effect::Dial {
-            task,
-            leg,
-            number,
-            request,
-        });
-        (request, leg)
+        (self.place_dial(task, leg, number), leg)
     }
 
     pub(crate) fn consult(

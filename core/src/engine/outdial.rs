@@ -10,7 +10,7 @@ use crate::event::*;
 use crate::ids::*;
 use crate::input::DialOutcome;
 use crate::legs::{Channel, Leg};
-use crate::output::{Notice, RequestKind};
+use crate::output::{Effect, Notice, RequestKind};
 use crate::refusal::Refusal;
 
 use super::Engine;
@@ -102,6 +102,26 @@ impl Engine {
             self.count_attempt(task);
         }
         self.dial_customer(task, number, cancel);
+    }
+
+    /// Places a dial of `number` on `leg` for `task`; its result comes back with the
+    /// returned request id.
+    pub(crate) fn place_dial(&mut self, task: TaskId, leg: LegId, number: DialNumber) -> RequestId {
+        let request = self.new_request();
+        self.dials.insert(request, (task, leg));
+        self.legs.insert(leg, task);
+        self.event(EventKind::Dialing {
+            task,
+            leg,
+            number: number.clone(),
+        });
+        self.effect(Effect::Dial {
+            task,
+            leg,
+            number,
+            request,
+        });
+        request
     }
 
     /// Drops a dialled leg, and any dial still pending on it.
