@@ -216,6 +216,8 @@ pub enum TaskKind {
     Callback,
     /// A contact of an outbound preview campaign (CMP-01..CMP-10).
     Campaign,
+    /// An SMS or email conversation an agent started (OUT-01..OUT-13).
+    Conversation,
 }
 
 /// Where a callback request came from.
@@ -554,6 +556,39 @@ pub enum EventKind {
         action: crate::config::PreviewAction,
         auto: bool,
     },
+    /// A conversation opened: a customer's first message, or an agent's outbound
+    /// start; `previous` is the closed conversation whose history it keeps (OUT-12).
+    ConversationOpened {
+        task: TaskId,
+        address: crate::address::Address,
+        outbound: bool,
+        previous: Option<TaskId>,
+    },
+    /// A customer's message joined the conversation (OUT-08): `count` so far.
+    MessageReceived {
+        task: TaskId,
+        count: u32,
+    },
+    /// An agent's message went out: `count` the agent side has sent so far.
+    MessageSent {
+        task: TaskId,
+        agent: AgentIdx,
+        count: u32,
+    },
+    /// Whether a sent message was delivered.
+    MessageDelivery {
+        task: TaskId,
+        delivered: bool,
+    },
+    /// The conversation closed; a later message opens a new one (OUT-12).
+    ConversationClosed {
+        task: TaskId,
+    },
+    /// A transfer of a digital task to an agent was not accepted; it stays (OUT-13).
+    TransferRejected {
+        task: TaskId,
+        target: AgentIdx,
+    },
     /// A contact went back to its campaign's list or left it.
     ContactDone {
         campaign: CampaignIdx,
@@ -606,6 +641,12 @@ impl EventKind {
             | ContactReserved { task, .. }
             | PreviewShown { task, .. }
             | PreviewChosen { task, .. }
+            | ConversationOpened { task, .. }
+            | MessageReceived { task, .. }
+            | MessageSent { task, .. }
+            | MessageDelivery { task, .. }
+            | ConversationClosed { task }
+            | TransferRejected { task, .. }
             | TaskClosed { task, .. } => Some(*task),
             AgentState { .. }
             | Hook { .. }

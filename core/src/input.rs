@@ -25,13 +25,6 @@ pub enum Input {
     CustomerDigit { call: CallId, digit: Digit },
     /// A prompt asked for by [`crate::Effect::PlayPrompt`] finished playing.
     PromptFinished { call: CallId, request: RequestId },
-    /// A contact reaches a chat, email or social entry point (a chat opened, an
-    /// email or a message received).
-    DigitalArrived {
-        contact: CallId,
-        ep: EpIdx,
-        from: CompactString,
-    },
     /// A number the engine dialled (an [`crate::Effect::Dial`]) answered or not.
     DialResult {
         request: RequestId,
@@ -61,6 +54,16 @@ pub enum Input {
     /// A campaign's contact list (the CSV text), replacing the contacts not yet
     /// previewed (CMP-01).
     LoadContacts { campaign: CampaignIdx, csv: String },
+    /// A customer's message at a digital entry point (a chat line, an email, an SMS,
+    /// a WhatsApp or Messenger message). It joins the customer's open conversation
+    /// there (OUT-08) or opens one; `contact` names a new conversation's customer.
+    MessageReceived {
+        contact: CallId,
+        ep: EpIdx,
+        message: Box<crate::message::InboundMessage>,
+    },
+    /// Whether a message the engine sent ([`crate::Effect::SendMessage`]) was delivered.
+    MessageResult { request: RequestId, delivered: bool },
 }
 
 /// How a dialled number answered.
@@ -215,6 +218,18 @@ pub enum AgentAction {
     PreviewRemove {
         task: TaskId,
     },
+    /// Write to the customer of a digital task.
+    SendMessage {
+        task: TaskId,
+        content: Box<crate::message::MessageContent>,
+    },
+    /// Start an SMS or email conversation with a customer from an entry point of
+    /// that channel, with its first message (OUT-01..OUT-07, OUT-09, OUT-10).
+    StartConversation {
+        ep: EpIdx,
+        to: String,
+        content: Box<crate::message::MessageContent>,
+    },
 }
 
 impl AgentAction {
@@ -248,6 +263,8 @@ impl AgentAction {
             AgentAction::PreviewAccept { .. } => ActionKind::PreviewAccept,
             AgentAction::PreviewSkip { .. } => ActionKind::PreviewSkip,
             AgentAction::PreviewRemove { .. } => ActionKind::PreviewRemove,
+            AgentAction::SendMessage { .. } => ActionKind::SendMessage,
+            AgentAction::StartConversation { .. } => ActionKind::StartConversation,
         }
     }
 }
@@ -283,8 +300,11 @@ pub enum ActionKind {
     PreviewAccept,
     PreviewSkip,
     PreviewRemove,
+    SendMessage,
+    StartConversation,
     Reconfigure,
     WebCallback,
+    ReceiveMessage,
     LoadContacts,
     Input,
 }
@@ -320,7 +340,10 @@ impl ActionKind {
             ActionKind::PreviewAccept => "accept the contact",
             ActionKind::PreviewSkip => "skip the contact",
             ActionKind::PreviewRemove => "remove the contact",
+            ActionKind::SendMessage => "send a message",
+            ActionKind::StartConversation => "start a conversation",
             ActionKind::WebCallback => "request a callback",
+            ActionKind::ReceiveMessage => "take a customer's message",
             ActionKind::LoadContacts => "load contacts",
             ActionKind::Reconfigure => "reconfigure",
             ActionKind::Input => "input",

@@ -7,6 +7,7 @@
 //! `switchboard-sim`, the production shell) feed [`Engine::handle`] and execute
 //! what [`Engine::poll_output`] asks for.
 
+pub mod address;
 pub mod campaign;
 pub mod config;
 pub mod dialnum;
@@ -17,6 +18,7 @@ pub mod ids;
 pub mod input;
 pub mod legs;
 pub mod matrix;
+pub mod message;
 pub mod output;
 pub mod refusal;
 pub mod render;

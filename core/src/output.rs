@@ -67,6 +67,34 @@ pub enum Effect {
     ResumeRecording { task: TaskId },
     /// Tell an agent's desktop something.
     Notify { agent: AgentIdx, notice: Notice },
+    /// Send a message to a customer (SMS, email, chat...); report
+    /// [`crate::Input::MessageResult`] with its request id.
+    SendMessage(Box<OutboundMessage>),
+}
+
+/// A message the engine sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundMessage {
+    pub task: TaskId,
+    pub request: RequestId,
+    /// The entry point it goes out from (its address is the sender).
+    pub ep: EpIdx,
+    pub to: crate::address::Address,
+    pub content: crate::message::MessageContent,
+    /// For an email: its Message-ID and the thread it answers.
+    pub email: crate::message::EmailHeaders,
+    /// Inline images hosted and linked by URL in the HTML (OUT-10).
+    pub hosted: Vec<HostedImage>,
+}
+
+/// An inline image of an outbound email, hosted and referenced by URL (OUT-10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostedImage {
+    pub name: String,
+    /// The path the image is served from.
+    pub url: String,
+    /// Kept until then (six months), in microseconds since the Unix epoch.
+    pub retain_until: i64,
 }
 
 /// What an agent's desktop is told.
@@ -135,6 +163,14 @@ pub enum Notice {
         campaign: CampaignIdx,
         enabled: bool,
     },
+    /// The customer wrote: `messages` in the conversation so far (OUT-08).
+    Message { task: TaskId, messages: u32 },
+    /// An outbound conversation was created and accepted for the agent (OUT-06).
+    ConversationStarted { task: TaskId },
+    /// The transfer was not accepted: the task stays with the agent (OUT-13).
+    TransferRejected { task: TaskId },
+    /// A message the agent sent was not delivered.
+    MessageFailed { task: TaskId },
 }
 
 /// A campaign contact as the preview shows it (CMP-04).
@@ -165,12 +201,17 @@ pub enum RequestKind {
     Consult,
     /// A consult placed through a number mapped to an entry point (AGT-12).
     ConsultViaEntryPoint,
-    /// A call transferred by another agent.
+    /// A task another agent transferred to this one.
     Transfer,
+    /// A task another agent transferred to a queue, offered from there: one not
+    /// accepted goes back to its place in the queue, like any queued task.
+    QueuedTransfer,
     /// A customer who asked to be called back (AGT-13, CBK-03).
     Callback,
     /// A preview campaign reserving the agent with a call (CMP-02).
     Reservation,
+    /// A conversation the agent started: accepted at once (OUT-06).
+    Conversation,
 }
 
 /// What a Contact Request popover shows (AGT-03, AGT-09..AGT-12).

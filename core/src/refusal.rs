@@ -167,6 +167,44 @@ pub enum Refusal {
     NoContacts { campaign: String },
     #[error("the agent must be Available with no call to take a campaign contact (CMP-03)")]
     NotAvailableForCampaign,
+    #[error("the agent's license does not include digital outbound conversations (OUT-01)")]
+    NotLicensed,
+    #[error("the agent's multimedia profile takes no {channel} (OUT-01)")]
+    NoChannelInProfile { channel: String },
+    #[error(
+        "an outbound conversation starts only while the agent is Available or in RONA (OUT-02)"
+    )]
+    NotAvailableForOutbound,
+    #[error(
+        "entry point \"{ep}\" is not an SMS or email entry point; outbound conversations go out from one (OUT-03)"
+    )]
+    NotOutboundEntryPoint { ep: String },
+    #[error("{error}")]
+    InvalidAddress { error: String },
+    #[error("an active conversation with this number/address is already in progress (OUT-04)")]
+    ConversationActive,
+    #[error(
+        "the profile allows {cap} outbound conversations at once, and the agent has them (OUT-05)"
+    )]
+    OutboundCap { cap: u8 },
+    #[error("the agent already holds as many {channel} tasks as the profile allows (OUT-07)")]
+    ChannelFull { channel: String },
+    #[error("an outbound email needs a subject (OUT-09)")]
+    SubjectRequired,
+    #[error(
+        "subject \"{subject}\" was used in an earlier conversation with this customer; choose another (OUT-09)"
+    )]
+    SubjectUsed { subject: String },
+    #[error("{error} (OUT-10)")]
+    BadContent { error: String },
+    #[error("no conference and no consult during an outbound conversation (OUT-11)")]
+    NoConferenceOutbound,
+    #[error("a transfer of this task is already waiting for its target; one at a time (OUT-13)")]
+    TransferPending,
+    #[error("{task} is a call; messages go to chat, email and social tasks")]
+    NotDigital { task: TaskId },
+    #[error("a digital task goes to an agent or a queue, not to {target}")]
+    DigitalTransferTarget { target: String },
     #[error("a campaign contact is showing: accept, skip or remove it")]
     PreviewShowing,
     #[error("no campaign contact is being previewed on {task}")]
@@ -257,6 +295,21 @@ impl Refusal {
             Refusal::NotAvailableForCampaign => "not_available_for_campaign",
             Refusal::NotPreviewing { .. } => "not_previewing",
             Refusal::PreviewShowing => "preview_showing",
+            Refusal::NotLicensed => "not_licensed",
+            Refusal::NoChannelInProfile { .. } => "no_channel_in_profile",
+            Refusal::NotAvailableForOutbound => "not_available_for_outbound",
+            Refusal::NotOutboundEntryPoint { .. } => "not_outbound_entry_point",
+            Refusal::InvalidAddress { .. } => "invalid_address",
+            Refusal::ConversationActive => "conversation_active",
+            Refusal::OutboundCap { .. } => "outbound_cap",
+            Refusal::ChannelFull { .. } => "channel_full",
+            Refusal::SubjectRequired => "subject_required",
+            Refusal::SubjectUsed { .. } => "subject_used",
+            Refusal::BadContent { .. } => "bad_content",
+            Refusal::NoConferenceOutbound => "no_conference_outbound",
+            Refusal::TransferPending => "transfer_pending",
+            Refusal::NotDigital { .. } => "not_digital",
+            Refusal::DigitalTransferTarget { .. } => "digital_transfer_target",
             Refusal::PreviewActionDisabled { .. } => "preview_action_disabled",
             Refusal::BadContactList { .. } => "bad_contact_list",
             Refusal::MissingColumn { .. } => "missing_column",

@@ -199,6 +199,7 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 TaskKind::Outdial => "outdial created",
                 TaskKind::Callback => "callback created",
                 TaskKind::Campaign => "campaign contact created",
+                TaskKind::Conversation => "outbound conversation created",
             };
             task_line(
                 task,
@@ -559,6 +560,46 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
                 }
             ),
         ),
+        ConversationOpened {
+            task,
+            address,
+            outbound,
+            previous,
+        } => {
+            let mut text = format!(
+                "{} conversation with {address}",
+                if *outbound { "outbound" } else { "new" }
+            );
+            if let Some(p) = previous {
+                let _ = write!(text, ", continuing {p} (its history kept)");
+            }
+            task_line(task, text)
+        }
+        MessageReceived { task, count } => task_line(task, format!("customer message #{count}")),
+        MessageSent {
+            task,
+            agent: a,
+            count,
+        } => task_line(
+            task,
+            format!("message #{count} sent by {}", agent_id(t, *a)),
+        ),
+        MessageDelivery { task, delivered } => task_line(
+            task,
+            if *delivered {
+                "message delivered".to_string()
+            } else {
+                "message not delivered".to_string()
+            },
+        ),
+        ConversationClosed { task } => task_line(task, "conversation closed".to_string()),
+        TransferRejected { task, target } => task_line(
+            task,
+            format!(
+                "transfer to {} not accepted: the task stays",
+                agent_id(t, *target)
+            ),
+        ),
         ContactDone {
             campaign: c,
             number,
@@ -640,6 +681,31 @@ fn effect_line(e: &Effect, t: &Tenant, names: &dyn CallNames) -> (String, String
         Effect::Notify { agent: a, notice } => {
             (agent(t, *a), format!("desktop: {}", notice_text(notice, t)))
         }
+        Effect::SendMessage(m) => {
+            let mut text = format!("send to {} from {}", m.to, ep(t, m.ep));
+            if let Some(s) = &m.content.subject {
+                let _ = write!(text, ", subject \"{s}\"");
+            }
+            let _ = write!(text, ": \"{}\"", m.content.text);
+            if let Some(id) = &m.email.message_id {
+                let _ = write!(text, " [Message-ID {id}");
+                if let Some(r) = &m.email.in_reply_to {
+                    let _ = write!(text, ", in reply to {r}");
+                }
+                text.push(']');
+            }
+            for h in &m.hosted {
+                let _ = write!(
+                    text,
+                    "; image {} hosted at {} until {}",
+                    h.name,
+                    h.url,
+                    wall_date(h.retain_until)
+                );
+            }
+            let _ = write!(text, " {}", m.request);
+            (m.task.to_string(), text)
+        }
     }
 }
 
@@ -663,9 +729,10 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
                 RequestKind::Outdial => "outdial ",
                 RequestKind::Consult => "consult ",
                 RequestKind::ConsultViaEntryPoint => "consult via entry point number ",
-                RequestKind::Transfer => "transfer ",
+                RequestKind::Transfer | RequestKind::QueuedTransfer => "transfer ",
                 RequestKind::Callback => "Callback ",
                 RequestKind::Reservation => "campaign reservation ",
+                RequestKind::Conversation => "conversation ",
             };
             let via = q.map_or_else(String::new, |q| format!(" via {}", queue(t, q)));
             let received = since.map_or_else(String::new, |at| format!(", received at {at}"));
@@ -803,6 +870,16 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
         Notice::PreviewTimedOut { task, action } => {
             format!("preview of {task} timed out: {}", preview_action(*action))
         }
+        Notice::Message { task, messages } => {
+            format!("{task}: the customer wrote (message #{messages})")
+        }
+        Notice::ConversationStarted { task } => {
+            format!("{task}: outbound conversation started and accepted")
+        }
+        Notice::TransferRejected { task } => {
+            format!("{task}: the transfer was not accepted; the task stays with you")
+        }
+        Notice::MessageFailed { task } => format!("{task}: a message was not delivered"),
         Notice::CampaignIcon {
             campaign: c,
             enabled,
@@ -812,6 +889,12 @@ fn notice_text(n: &Notice, t: &Tenant) -> String {
             if *enabled { "enabled" } else { "disabled" }
         ),
     }
+}
+
+/// A Unix instant in microseconds as a UTC date.
+fn wall_date(micros: i64) -> String {
+    chrono::DateTime::from_timestamp(micros.div_euclid(1_000_000), 0)
+        .map_or_else(|| micros.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
 fn dial_outcome(o: DialOutcome) -> &'static str {

@@ -12,7 +12,12 @@
 //!   *among answered*: within / answered;
 //! - *handle time*: of a task, from its answer to its last wrap-up (talk, hold, transfers and
 //!   wrap-up); of an agent, from its engagement on the task to its own wrap-up;
-//! - *occupancy*: time with a task Engaged or in WrapUp / time logged in and Available or working.
+//! - *occupancy*: time with a task Engaged or in WrapUp / time logged in and Available or working;
+//! - per channel (call, chat, email, social): tasks *offered* (entered a queue), *handled*,
+//!   agent-initiated conversations *started*, and the *first response time* of a customer's
+//!   conversation, from its arrival to the first message an agent sends;
+//! - an agent's *concurrency*: the tasks it holds (offered, engaged or in wrap-up) averaged
+//!   over its staffed time, and the most it held at once.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,8 +25,9 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::Tenant;
-use crate::event::{Event, EventKind, OfferOutcome, Presence, TaskOutcome, WorkPhase};
+use crate::event::{Event, EventKind, OfferOutcome, Presence, TaskKind, TaskOutcome, WorkPhase};
 use crate::ids::TaskId;
+use crate::legs::Channel;
 use crate::time::{SimDuration, SimTime};
 
 #[derive(Clone, Debug)]
@@ -30,6 +36,31 @@ struct TaskRec {
     ep_threshold: SimDuration,
     queue: Option<(String, SimDuration)>,
     answered: Option<SimTime>,
+    channel: Channel,
+    created: SimTime,
+    /// A customer's conversation waiting for its first answer.
+    awaiting_response: bool,
+}
+
+/// Figures of one channel.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ChannelFigures {
+    /// Tasks that entered a queue.
+    pub offered: u64,
+    pub handled: u64,
+    /// Conversations agents started (OUT-01).
+    pub started: u64,
+    /// Customers' conversations an agent wrote to, and the time until the first message.
+    pub responded: u64,
+    pub first_response_total: SimDuration,
+}
+
+impl ChannelFigures {
+    /// Mean first response time, seconds.
+    pub fn first_response(&self) -> Option<f64> {
+        (self.responded > 0)
+            .then(|| self.first_response_total.as_secs_f64() / self.responded as f64)
+    }
 }
 
 /// Counters of one entry point or queue.
@@ -82,9 +113,18 @@ pub struct AgentFigures {
     pub staffed: SimDuration,
     pub busy: SimDuration,
     pub handle_total: SimDuration,
+    /// Tasks held x time, over the staffed time (for the mean concurrency).
+    pub task_time: SimDuration,
+    /// The most tasks held at once.
+    pub max_concurrent: u64,
 }
 
 impl AgentFigures {
+    /// Tasks held at once, on average over the staffed time.
+    pub fn concurrency(&self) -> Option<f64> {
+        (self.staffed.0 > 0).then(|| self.task_time.0 as f64 / self.staffed.0 as f64)
+    }
+
     /// Busy / staffed, in percent.
     pub fn occupancy(&self) -> Option<f64> {
         (self.staffed.0 > 0).then(|| 100.0 * self.busy.0 as f64 / self.staffed.0 as f64)
@@ -124,6 +164,7 @@ pub struct StatsCollector {
     clocks: BTreeMap<String, AgentClock>,
     /// Queue name -> its member agents' ids (as configured when last seen).
     members: BTreeMap<String, Vec<String>>,
+    channels: BTreeMap<Channel, ChannelFigures>,
 }
 
 impl StatsCollector {
@@ -135,9 +176,19 @@ impl StatsCollector {
     pub fn observe(&mut self, e: &Event, tenant: &Tenant) {
         use EventKind::*;
         match &e.kind {
-            TaskCreated { task, ep, .. } => {
+            TaskCreated {
+                task,
+                ep,
+                channel,
+                kind,
+                ..
+            } => {
                 let ep = &tenant.entry_points[ep.ix()];
                 self.eps.entry(ep.name.clone()).or_default().arrived += 1;
+                let digital = *channel != Channel::Voice;
+                if *kind == TaskKind::Conversation {
+                    self.channels.entry(*channel).or_default().started += 1;
+                }
                 self.tasks.insert(
                     *task,
                     TaskRec {
@@ -145,8 +196,20 @@ impl StatsCollector {
                         ep_threshold: ep.service_level,
                         queue: None,
                         answered: None,
+                        channel: *channel,
+                        created: e.at,
+                        awaiting_response: digital && *kind == TaskKind::Inbound,
                     },
                 );
+            }
+            MessageSent { task, .. } => {
+                if let Some(rec) = self.tasks.get_mut(task)
+                    && std::mem::replace(&mut rec.awaiting_response, false)
+                {
+                    let c = self.channels.entry(rec.channel).or_default();
+                    c.responded += 1;
+                    c.first_response_total = c.first_response_total + e.at.since(rec.created);
+                }
             }
             TaskQueued {
                 task,
@@ -171,6 +234,7 @@ impl StatsCollector {
                     qc.offered += 1;
                     qc.arrived += 1;
                     self.eps.entry(rec.ep.clone()).or_default().offered += 1;
+                    self.channels.entry(rec.channel).or_default().offered += 1;
                 }
             }
             TaskAnswered { task, waited, .. } => {
@@ -231,6 +295,9 @@ impl StatsCollector {
                 let Some(rec) = self.tasks.remove(task) else {
                     return;
                 };
+                if *outcome == TaskOutcome::Handled {
+                    self.channels.entry(rec.channel).or_default().handled += 1;
+                }
                 if let (TaskOutcome::Handled, Some(answered)) = (outcome, rec.answered) {
                     let handle = e.at.since(answered);
                     let ep = self.eps.entry(rec.ep.clone()).or_default();
@@ -304,10 +371,13 @@ impl StatsCollector {
         if let Some(clock) = self.clocks.get_mut(id) {
             let span = until.since(clock.since);
             let (staffed, busy) = (clock.staffed(), clock.busy());
+            let held = clock.work.len() as u64;
             clock.since = until;
             let a = self.agents.entry(id.to_string()).or_default();
+            a.max_concurrent = a.max_concurrent.max(held);
             if staffed {
                 a.staffed = a.staffed + span;
+                a.task_time = SimDuration(a.task_time.0 + span.0 * held);
             }
             if busy {
                 a.busy = a.busy + span;
@@ -344,6 +414,7 @@ impl StatsCollector {
             queues: me.queues,
             agents: me.agents,
             queue_occupancy,
+            channels: me.channels,
         }
     }
 }
@@ -356,6 +427,7 @@ pub struct Report {
     pub agents: BTreeMap<String, AgentFigures>,
     /// Occupancy of each queue's member agents, in percent.
     pub queue_occupancy: BTreeMap<String, Option<f64>>,
+    pub channels: BTreeMap<Channel, ChannelFigures>,
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -422,6 +494,36 @@ impl fmt::Display for Report {
                 secs(aht),
                 pct(a.occupancy())
             )?;
+        }
+        // Per channel, when more than calls were seen (FLW-04).
+        if self.channels.keys().any(|c| *c != Channel::Voice) {
+            writeln!(
+                f,
+                "{:<28} {:>7} {:>7} {:>7} {:>14}",
+                "", "offered", "handled", "started", "first response"
+            )?;
+            for (channel, c) in &self.channels {
+                writeln!(
+                    f,
+                    "{:<28} {:>7} {:>7} {:>7} {:>14}",
+                    format!("channel {channel}"),
+                    c.offered,
+                    c.handled,
+                    c.started,
+                    secs(c.first_response())
+                )?;
+            }
+            writeln!(f, "{:<28} {:>11} {:>14}", "", "concurrency", "most at once")?;
+            for (name, a) in &self.agents {
+                writeln!(
+                    f,
+                    "{:<28} {:>11} {:>14}",
+                    format!("agent {name}"),
+                    a.concurrency()
+                        .map_or_else(|| "-".to_string(), |c| format!("{c:.2}")),
+                    a.max_concurrent
+                )?;
+            }
         }
         for (name, occ) in &self.queue_occupancy {
             writeln!(

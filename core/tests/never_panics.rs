@@ -11,6 +11,9 @@ use switchboard_core::dtmf::Digit;
 use switchboard_core::event::WorkPhase;
 use switchboard_core::ids::*;
 use switchboard_core::input::{DialOutcome, Target};
+use switchboard_core::message::{
+    EmailHeaders, InboundMessage, MessageContent, MessagePart, PartKind,
+};
 use switchboard_core::{AgentAction, Engine, EngineOptions, Input, PhoneEvent, SimTime, Tenant};
 
 const CONFIG: &str = r#"
@@ -37,6 +40,8 @@ voice = 1
 voice = 1
 chat = 2
 email = 1
+social = 2
+outbound = 1
 
 [teams.t1]
 
@@ -94,6 +99,17 @@ flow = "c"
 queue_type = "outbound"
 channel = "telephony"
 outdial_queue = "q"
+
+[entry_points.Mail]
+queue_type = "inbound"
+channel = "email"
+flow = "c"
+
+[entry_points.Text]
+queue_type = "inbound"
+channel = "social"
+social = "sms"
+flow = "c"
 
 [flows.c]
 start = "q"
@@ -193,6 +209,70 @@ fn target() -> impl Strategy<Value = Target> {
     ]
 }
 
+/// A customer's message: senders of every channel's kind (and none), subjects that
+/// thread or not, Message-IDs that answer earlier ones or nothing.
+fn message() -> impl Strategy<Value = InboundMessage> {
+    let from = prop_oneof![
+        Just("v@example.com"),
+        Just("V@Example.COM"),
+        Just("+48601000001"),
+        Just("+48 601 000 001"),
+        Just("visitor-1"),
+        Just("not an address"),
+        Just(""),
+    ];
+    let subject =
+        proptest::option::of(prop_oneof![Just("Order"), Just("RE: order"), Just("Other")]);
+    let id = proptest::option::of(prop_oneof![
+        Just("<a@x>"),
+        Just("<b@x>"),
+        Just("<1.1@switchboard>")
+    ]);
+    (from, subject, id.clone(), id).prop_map(|(from, subject, message_id, in_reply_to)| {
+        InboundMessage {
+            from: from.to_string(),
+            content: MessageContent {
+                subject: subject.map(str::to_string),
+                text: "hi".into(),
+                parts: Vec::new(),
+            },
+            email: EmailHeaders {
+                message_id: message_id.map(Into::into),
+                in_reply_to: in_reply_to.map(Into::into),
+                references: Vec::new(),
+            },
+        }
+    })
+}
+
+/// What an agent writes: text, a subject or none, images small, large or with a Content-ID.
+fn content() -> impl Strategy<Value = MessageContent> {
+    let part = prop_oneof![
+        Just(None),
+        (1u64..40_000).prop_map(|bytes| Some((PartKind::InlineImage, bytes, None))),
+        Just(Some((PartKind::Attachment, 100, Some("c1".to_string())))),
+    ];
+    let subject = proptest::option::of(prop_oneof![
+        Just("Order"),
+        Just("re: ORDER"),
+        Just("New"),
+        Just(" ")
+    ]);
+    (subject, part).prop_map(|(subject, part)| MessageContent {
+        subject: subject.map(str::to_string),
+        text: "hello".into(),
+        parts: part
+            .map(|(kind, bytes, content_id)| MessagePart {
+                kind,
+                name: "p".into(),
+                bytes,
+                content_id,
+            })
+            .into_iter()
+            .collect(),
+    })
+}
+
 fn agent_action() -> impl Strategy<Value = AgentAction> {
     let task = (0u64..8).prop_map(TaskId);
     let var = (0u32..5).prop_map(VarIdx);
@@ -264,9 +344,31 @@ fn agent_action() -> impl Strategy<Value = AgentAction> {
             .prop_map(|task| AgentAction::PreviewAccept { task }),
         task.clone()
             .prop_map(|task| AgentAction::PreviewSkip { task }),
-        task.prop_map(|task| AgentAction::PreviewRemove { task }),
+        task.clone()
+            .prop_map(|task| AgentAction::PreviewRemove { task }),
     ];
-    prop_oneof![3 => basic, 2 => call, 1 => campaign]
+    let digital = prop_oneof![
+        (task, content()).prop_map(|(task, c)| AgentAction::SendMessage {
+            task,
+            content: Box::new(c)
+        }),
+        (
+            0u32..7,
+            prop_oneof![
+                Just("+48601000001"),
+                Just("v@example.com"),
+                Just("601"),
+                Just("")
+            ],
+            content()
+        )
+            .prop_map(|(ep, to, c)| AgentAction::StartConversation {
+                ep: EpIdx(ep),
+                to: to.to_string(),
+                content: Box::new(c)
+            }),
+    ];
+    prop_oneof![3 => basic, 2 => call, 1 => campaign, 1 => digital]
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -288,11 +390,12 @@ fn input() -> impl Strategy<Value = Input> {
     prop_oneof![
         1 => (call.clone(), prop_oneof![Just("+18005550100"), Just("+1 800 555 0100"), Just("999"), Just("")])
             .prop_map(|(call, to)| Input::CallArrived { call, from: "+48601000000".into(), to: to.into() }),
-        1 => (call.clone(), 0u32..6).prop_map(|(contact, ep)| Input::DigitalArrived {
+        2 => (call.clone(), 0u32..7, message()).prop_map(|(contact, ep, message)| Input::MessageReceived {
             contact,
             ep: EpIdx(ep),
-            from: "visitor@example.com".into()
+            message: Box::new(message),
         }),
+        1 => (0u64..16, any::<bool>()).prop_map(|(r, delivered)| Input::MessageResult { request: RequestId(r), delivered }),
         1 => call.clone().prop_map(|call| Input::CustomerHungUp { call }),
         1 => (call.clone(), prop_oneof![Just('1'), Just('2'), Just('3'), Just('9'), Just('#')])
             .prop_map(|(call, c)| Input::CustomerDigit { call, digit: Digit::from_char(c).expect("a key") }),
@@ -434,7 +537,10 @@ fn the_reconfigurations_are_valid_except_the_garbage() {
 #[derive(Clone, Debug)]
 enum Intent {
     Call(u64),
-    Chat(u64),
+    /// A customer writes (a new conversation, or into an open one).
+    Chat(u64, u8, InboundMessage),
+    /// The i-th message sent is delivered or not.
+    Delivered(usize, bool),
     HangUp(u64),
     Key(u64, char),
     PromptDone(usize),
@@ -468,7 +574,8 @@ fn intent() -> impl Strategy<Value = Intent> {
     ];
     prop_oneof![
         2 => (0u64..6).prop_map(Intent::Call),
-        1 => (6u64..9).prop_map(Intent::Chat),
+        2 => ((6u64..9), (0u8..3), message()).prop_map(|(c, ep, m)| Intent::Chat(c, ep, m)),
+        1 => ((0usize..4), any::<bool>()).prop_map(|(i, d)| Intent::Delivered(i, d)),
         1 => (0u64..9).prop_map(Intent::HangUp),
         1 => ((0u64..6), prop_oneof![Just('1'), Just('2'), Just('3'), Just('9')]).prop_map(|(c, k)| Intent::Key(c, k)),
         2 => (0usize..4).prop_map(Intent::PromptDone),
@@ -480,6 +587,7 @@ fn intent() -> impl Strategy<Value = Intent> {
         4 => ((0u32..3), (0u8..10), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
         8 => ((0u32..3), (10u8..22), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
         3 => ((0u32..3), (22u8..27), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
+        4 => ((0u32..3), (27u8..33), proptest::option::of(target())).prop_map(|(a, k, t)| Intent::Act(a, k, t)),
         1 => (0usize..40).prop_map(Intent::Reconfigure),
         1 => (9u64..12).prop_map(Intent::WebCallback),
         1 => ((0u32..3), (0usize..LISTS.len())).prop_map(|(c, l)| Intent::Contacts(c, l)),
@@ -492,6 +600,7 @@ struct Pending {
     prompts: Vec<(CallId, RequestId)>,
     dials: Vec<(RequestId, LegId)>,
     legs: Vec<LegId>,
+    sends: Vec<RequestId>,
 }
 
 impl Pending {
@@ -501,6 +610,7 @@ impl Pending {
             match e {
                 Effect::PlayPrompt { call, request, .. } => self.prompts.push((*call, *request)),
                 Effect::Dial { leg, request, .. } => self.dials.push((*request, *leg)),
+                Effect::SendMessage(m) => self.sends.push(m.request),
                 _ => {}
             }
         }
@@ -514,11 +624,23 @@ fn resolve(engine: &Engine, pending: &mut Pending, intent: Intent) -> Option<Inp
             from: "+48601000000".into(),
             to: "+18005550100".into(),
         },
-        Intent::Chat(c) => Input::DigitalArrived {
-            contact: CallId(c),
-            ep: EpIdx(0),
-            from: "v@example.com".into(),
-        },
+        Intent::Chat(c, ep, message) => {
+            let name = ["Chat", "Mail", "Text"][ep as usize % 3];
+            Input::MessageReceived {
+                contact: CallId(c),
+                ep: engine.tenant().entry_point_by_name(name)?,
+                message: Box::new(message),
+            }
+        }
+        Intent::Delivered(i, delivered) => {
+            if pending.sends.is_empty() {
+                return None;
+            }
+            Input::MessageResult {
+                request: pending.sends.remove(i % pending.sends.len()),
+                delivered,
+            }
+        }
         Intent::HangUp(c) => Input::CustomerHungUp { call: CallId(c) },
         Intent::Key(c, k) => Input::CustomerDigit {
             call: CallId(c),
@@ -638,7 +760,40 @@ fn resolve(engine: &Engine, pending: &mut Pending, intent: Intent) -> Option<Inp
                 },
                 23 | 24 => AgentAction::PreviewAccept { task },
                 25 => AgentAction::PreviewSkip { task },
-                _ => AgentAction::PreviewRemove { task },
+                26 => AgentAction::PreviewRemove { task },
+                27 | 28 => AgentAction::SendMessage {
+                    task,
+                    content: Box::new(MessageContent {
+                        subject: None,
+                        text: "reply".into(),
+                        parts: Vec::new(),
+                    }),
+                },
+                29 | 30 => {
+                    let (ep, to, subject) = if kind == 29 {
+                        ("Text", "+48601000001", None)
+                    } else {
+                        ("Mail", "v@example.com", Some(format!("Case {}", a)))
+                    };
+                    AgentAction::StartConversation {
+                        ep: engine.tenant().entry_point_by_name(ep)?,
+                        to: to.into(),
+                        content: Box::new(MessageContent {
+                            subject,
+                            text: "hello".into(),
+                            parts: Vec::new(),
+                        }),
+                    }
+                }
+                // A digital transfer: to the chat queue or another agent.
+                _ => AgentAction::Transfer {
+                    task,
+                    target: Some(
+                        target
+                            .clone()
+                            .unwrap_or(Target::Queue(engine.tenant().queue_by_name("chat")?)),
+                    ),
+                },
             };
             Input::Agent { agent, action }
         }

@@ -115,7 +115,7 @@ impl Bench<'_> {
             let call = CallId(self.next as u64 + 1);
             driver.add_caller(
                 call,
-                at,
+                Some(at),
                 CallerBehaviour {
                     from: self.from.clone(),
                     arrival: Arrival::Call {

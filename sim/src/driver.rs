@@ -9,9 +9,10 @@
 //! scheduled, then checkpoints: everything due at an instant has happened before
 //! anything is checked at that instant.
 
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
 use compact_str::CompactString;
+use switchboard_core::address::Address;
 use switchboard_core::config::PreviewAction;
 use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
@@ -19,6 +20,7 @@ use switchboard_core::event::{AgentState, EventKind, WorkPhase};
 use switchboard_core::ids::*;
 use switchboard_core::input::DialOutcome;
 use switchboard_core::legs::{Channel, Leg};
+use switchboard_core::message::{InboundMessage, MessageContent};
 use switchboard_core::window::IdWindow;
 use switchboard_core::{
     AgentAction, Effect, Engine, Input, Notice, Output, PhoneEvent, Refusal, SimDuration, SimTime,
@@ -52,6 +54,9 @@ pub struct AgentBehaviour {
     pub after_rona: Option<(AfterRona, SimDuration)>,
     /// Decide a campaign preview this way, this long after it shows.
     pub preview: Option<(PreviewAction, SimDuration)>,
+    /// Write back this long after engaging on a digital task and after each
+    /// customer message.
+    pub reply: Option<SimDuration>,
 }
 
 impl Default for AgentBehaviour {
@@ -66,6 +71,7 @@ impl Default for AgentBehaviour {
             hang_up_after: SimDuration::from_secs(2),
             after_rona: None,
             preview: None,
+            reply: None,
         }
     }
 }
@@ -75,8 +81,11 @@ impl Default for AgentBehaviour {
 pub enum Arrival {
     /// A call to a number.
     Call { to: CompactString },
-    /// A chat, email or message at a digital entry point.
-    Digital { ep: EpIdx },
+    /// A chat, email or message at a digital entry point: its first message.
+    Digital {
+        ep: EpIdx,
+        message: Box<InboundMessage>,
+    },
     /// A web callback request (CBK-02): call back `from`. Boxed: callers are many
     /// and moved often, web requests rare.
     WebCallback(Box<WebRequest>),
@@ -130,6 +139,9 @@ impl Default for NumberBehaviour {
     }
 }
 
+/// How long a sent message takes to be reported delivered (or not).
+const DELIVERY_AFTER: SimDuration = SimDuration::from_secs(1);
+
 /// How long a number that never answers rings before the network reports it.
 const NO_ANSWER_AFTER: SimDuration = SimDuration::from_secs(30);
 
@@ -164,6 +176,10 @@ pub enum Stim {
     Preview(AgentIdx, TaskId, PreviewAction),
     HandsetDown(AgentIdx),
     DialResult(RequestId, DialOutcome),
+    /// A sent message's delivery result.
+    Delivery(RequestId, bool),
+    /// The agent writes back on a digital task.
+    Reply(AgentIdx, TaskId),
     LegHangUp(LegId),
     /// A scripted step, handled by [`Hooks::script`].
     Script(usize),
@@ -230,6 +246,8 @@ pub struct Driver {
     agents: Vec<AgentParty>,
     callers: IdWindow<CallId, Caller>,
     numbers: BTreeMap<DialNumber, NumberBehaviour>,
+    /// Customers whom messages do not reach.
+    undelivered: BTreeSet<Address>,
     /// Dialled legs whose party is still on the line.
     live_legs: BTreeMap<LegId, ()>,
     prompt_len: Vec<SimDuration>,
@@ -258,6 +276,7 @@ impl Driver {
             callers: IdWindow::default(),
             numbers: BTreeMap::new(),
             live_legs: BTreeMap::new(),
+            undelivered: BTreeSet::new(),
             steps: 0,
         }
     }
@@ -284,6 +303,11 @@ impl Driver {
         self.numbers.insert(number, b);
     }
 
+    /// Messages sent to this address are reported undelivered.
+    pub fn set_undelivered(&mut self, address: Address) {
+        self.undelivered.insert(address);
+    }
+
     /// Sets how long a prompt plays.
     pub fn set_prompt_len(&mut self, prompt: PromptIdx, len: SimDuration) {
         if let Some(p) = self.prompt_len.get_mut(prompt.ix()) {
@@ -291,8 +315,9 @@ impl Driver {
         }
     }
 
-    /// Adds a caller who calls (or writes) at `at`.
-    pub fn add_caller(&mut self, call: CallId, at: SimTime, b: CallerBehaviour) {
+    /// Adds a caller who calls (or writes) at `at`; without it, one who writes only
+    /// when told (or is contacted).
+    pub fn add_caller(&mut self, call: CallId, at: Option<SimTime>, b: CallerBehaviour) {
         let patience = b.patience;
         self.callers.insert(
             call,
@@ -303,6 +328,7 @@ impl Driver {
                 answered: false,
             },
         );
+        let Some(at) = at else { return };
         self.schedule(at, Stim::Arrive(call));
         if let Some(p) = patience {
             self.schedule(at + p, Stim::Patience(call));
@@ -342,8 +368,24 @@ impl Driver {
         self.engine.handle(self.now, input)
     }
 
+    /// Whether anything is still scheduled (a stimulus or an engine timer).
+    pub fn pending(&self) -> bool {
+        !self.now_queue.is_empty() || !self.heap.is_empty() || self.engine.poll_timeout().is_some()
+    }
+
     /// Runs until nothing is left to happen, or past `end`. Returns the final time.
     pub fn run(&mut self, hooks: &mut impl Hooks, end: Option<SimTime>) -> SimTime {
+        self.run_until(hooks, end, None)
+    }
+
+    /// Like [`Driver::run`], and without `end` it stops (leaving the clock at the
+    /// last thing that happened) before anything due after `limit`: see [`Driver::pending`].
+    pub fn run_until(
+        &mut self,
+        hooks: &mut impl Hooks,
+        end: Option<SimTime>,
+        limit: Option<SimTime>,
+    ) -> SimTime {
         loop {
             let stim_at = if self.now_queue.is_empty() {
                 self.heap_next()
@@ -365,7 +407,7 @@ impl Driver {
                 continue;
             }
             let Some(t) = next else { break };
-            if end.is_some_and(|e| t > e) {
+            if end.is_some_and(|e| t > e) || limit.is_some_and(|l| t > l) {
                 break;
             }
             self.now = t;
@@ -414,10 +456,10 @@ impl Driver {
                         from: c.b.from.clone(),
                         to: to.clone(),
                     },
-                    Arrival::Digital { ep } => Input::DigitalArrived {
+                    Arrival::Digital { ep, message } => Input::MessageReceived {
                         contact: call,
                         ep: *ep,
-                        from: c.b.from.clone(),
+                        message: message.clone(),
                     },
                     Arrival::WebCallback(w) => Input::WebCallback {
                         contact: call,
@@ -526,6 +568,22 @@ impl Driver {
                 }
             }
             Stim::DialResult(request, outcome) => Input::DialResult { request, outcome },
+            Stim::Delivery(request, delivered) => Input::MessageResult { request, delivered },
+            Stim::Reply(agent, task) => {
+                if !working(agent, task, WorkPhase::Engaged) {
+                    return;
+                }
+                Input::Agent {
+                    agent,
+                    action: AgentAction::SendMessage {
+                        task,
+                        content: Box::new(MessageContent {
+                            text: "Thank you for writing; we are on it.".into(),
+                            ..Default::default()
+                        }),
+                    },
+                }
+            }
             Stim::LegHangUp(leg) => {
                 if self.live_legs.remove(&leg).is_none() {
                     return;
@@ -555,6 +613,7 @@ impl Driver {
             Output::Effect(Effect::Notify { notice, .. }) => matches!(
                 notice,
                 Notice::ContactRequest(_)
+                    | Notice::Message { .. }
                     | Notice::WrapUp { .. }
                     | Notice::Rona { .. }
                     | Notice::Preview(_)
@@ -677,6 +736,18 @@ impl Driver {
                         self.schedule(now + after, Stim::Accept(*agent, c.task));
                     }
                 }
+                Effect::SendMessage(m) => {
+                    let delivered = !self.undelivered.contains(&m.to);
+                    self.schedule(now + DELIVERY_AFTER, Stim::Delivery(m.request, delivered));
+                }
+                Effect::Notify {
+                    agent,
+                    notice: Notice::Message { task, .. },
+                } => {
+                    if let Some(after) = self.agents[agent.ix()].b.reply {
+                        self.schedule(now + after, Stim::Reply(*agent, *task));
+                    }
+                }
                 Effect::Notify {
                     agent,
                     notice: Notice::WrapUp { task, .. },
@@ -713,8 +784,17 @@ impl Driver {
                             self.schedule(now + talk, Stim::TalkEnd(call));
                         }
                     }
-                    if let Some(after) = self.agents[agent.ix()].b.end_after {
+                    let b = self.agents[agent.ix()].b;
+                    if let Some(after) = b.end_after {
                         self.schedule(now + after, Stim::End(agent, task));
+                    }
+                    if let Some(after) = b.reply
+                        && self
+                            .engine
+                            .task_view(task)
+                            .is_some_and(|v| v.channel != Channel::Voice)
+                    {
+                        self.schedule(now + after, Stim::Reply(agent, task));
                     }
                 }
                 if let EventKind::Transferred {

@@ -3,6 +3,7 @@
 //! says which one, what was expected and what was seen instead.
 
 use switchboard_core::SimTime;
+use switchboard_core::legs::Channel;
 use switchboard_core::render::state_name;
 use switchboard_core::stats::{Counters, Report};
 
@@ -60,6 +61,10 @@ pub struct CallerSeen {
     /// The expected variable's (value, version), if the task has it.
     pub variable: Option<(String, u32)>,
     pub ewt: Option<switchboard_core::SimDuration>,
+    /// An open conversation's messages from the customer.
+    pub messages: Option<u32>,
+    /// What the owner's transfer lists show, as "queue:NAME" and "agent:ID".
+    pub transfer_targets: Option<Vec<String>>,
 }
 
 /// Checks one expectation; every mismatch becomes one sentence.
@@ -157,6 +162,25 @@ pub fn check(e: &ExpectSpec, seen: &Seen<'_>) -> Vec<String> {
                             "caller {caller} estimated wait: expected {want}, saw {shown}"
                         ));
                     }
+                }
+                if let Some(want) = e.messages
+                    && c.messages != Some(want)
+                {
+                    bad.push(format!(
+                        "caller {caller} messages: expected {want}, saw {}",
+                        opt(&c.messages)
+                    ));
+                }
+                if let Some(want) = &e.transfer_targets
+                    && c.transfer_targets.as_ref() != Some(want)
+                {
+                    bad.push(format!(
+                        "caller {caller} transfer targets: expected {want:?}, saw {}",
+                        c.transfer_targets.as_ref().map_or_else(
+                            || "none (no transfer possible)".to_string(),
+                            |t| format!("{t:?}")
+                        )
+                    ));
                 }
                 if let Some(want) = e.held
                     && want != c.held
@@ -298,12 +322,24 @@ fn check_stats(what: &str, values: Option<&toml::Table>, report: &Report) -> Vec
     let counters: Option<&Counters> = match kind {
         "entry_point" => report.entry_points.get(name),
         "queue" => report.queues.get(name),
-        "agent" => None,
+        "agent" | "channel" => None,
         _ => {
             return vec![format!(
-                "stats \"{what}\": use entry_point:NAME, queue:NAME or agent:ID"
+                "stats \"{what}\": use entry_point:NAME, queue:NAME, agent:ID or channel:NAME"
             )];
         }
+    };
+    let channel = if kind == "channel" {
+        match Channel::ALL.into_iter().find(|c| c.name() == name) {
+            Some(c) => Some(report.channels.get(&c).cloned().unwrap_or_default()),
+            None => {
+                return vec![format!(
+                    "stats \"{what}\": \"{name}\" is not a channel (call, chat, email, social)"
+                )];
+            }
+        }
+    } else {
+        None
     };
     for (key, want) in values {
         let got: Option<f64> = if kind == "agent" {
@@ -312,9 +348,24 @@ fn check_stats(what: &str, values: Option<&toml::Table>, report: &Report) -> Vec
                 "handled" => a.map(|a| a.handled as f64),
                 "rona" => a.map(|a| a.rona as f64),
                 "occupancy" => a.and_then(|a| a.occupancy()),
+                "concurrency" => a.and_then(|a| a.concurrency()),
+                "max_concurrent" => a.map(|a| a.max_concurrent as f64),
                 _ => {
                     bad.push(format!(
-                        "stats {what}: unknown figure \"{key}\" (handled, rona, occupancy)"
+                        "stats {what}: unknown figure \"{key}\" (handled, rona, occupancy, concurrency, max_concurrent)"
+                    ));
+                    continue;
+                }
+            }
+        } else if let Some(c) = &channel {
+            match key.as_str() {
+                "offered" => Some(c.offered as f64),
+                "handled" => Some(c.handled as f64),
+                "started" => Some(c.started as f64),
+                "first_response" => c.first_response(),
+                _ => {
+                    bad.push(format!(
+                        "stats {what}: unknown figure \"{key}\" (offered, handled, started, first_response)"
                     ));
                     continue;
                 }

@@ -7,12 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use compact_str::CompactString;
+use switchboard_core::address::{Address, AddressKind};
 use switchboard_core::config::PreviewAction;
 use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
 use switchboard_core::event::{EventKind, Presence};
 use switchboard_core::ids::*;
 use switchboard_core::legs::Leg;
+use switchboard_core::message::{EmailHeaders, InboundMessage, MessageContent};
 use switchboard_core::render::{self, CallNames};
 use switchboard_core::stats::{Report, StatsCollector};
 use switchboard_core::{
@@ -63,6 +65,9 @@ impl ScenarioResult {
     }
 }
 
+/// How long a scenario without `end` may run in virtual time.
+const SETTLE_LIMIT: SimDuration = SimDuration::from_secs(24 * 3600);
+
 /// Default instant of 00:00:00: Monday 2026-01-05 09:00 UTC.
 pub const DEFAULT_START: &str = "2026-01-05T09:00:00Z";
 
@@ -96,6 +101,9 @@ struct Run<'a> {
     last_event: SimTime,
     open_offers: BTreeSet<(TaskId, AgentIdx)>,
     live_tasks: BTreeSet<TaskId>,
+    /// The customer whose message (or whose conversation an agent starts) the
+    /// engine is handling: the conversation it lands in becomes theirs.
+    speaking: Option<CallId>,
     stopped: bool,
     actions: Vec<(Origin, Action)>,
 }
@@ -156,6 +164,7 @@ fn agent_behaviour(s: &Scenario, t: &Tenant, id: &str) -> Result<AgentBehaviour,
     )?;
     b.fail = spec.fail;
     b.end_after = spec.end_after;
+    b.reply = spec.reply;
     if let Some(reason) = &spec.wrap_up {
         let r = t.wrap_up_reason_by_name(reason).ok_or_else(|| {
             invalid(
@@ -287,6 +296,8 @@ fn validate_expect(
         e.stats.is_some(),
         e.queue.is_some() && e.caller.is_some(),
         e.ewt.is_some(),
+        e.messages.is_some(),
+        e.transfer_targets.is_some(),
         e.entry_point.is_some(),
         e.contacts_left.is_some(),
     ];
@@ -493,14 +504,36 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
             (Some(to), None) => Arrival::Call {
                 to: CompactString::from(to.as_str()),
             },
-            (None, Some(ep)) => Arrival::Digital {
-                ep: tenant.entry_point_by_name(ep).ok_or_else(|| {
+            (None, Some(ep)) => {
+                let ep = tenant.entry_point_by_name(ep).ok_or_else(|| {
                     invalid(
                         s,
                         format!("callers.{name}.entry_point: there is no entry point \"{ep}\""),
                     )
-                })?,
-            },
+                })?;
+                let e = &tenant.entry_points[ep.ix()];
+                if c.undelivered
+                    && let Ok(a) = Address::parse(AddressKind::of(e.channel, e.social), &c.from)
+                {
+                    driver.set_undelivered(a);
+                }
+                Arrival::Digital {
+                    ep,
+                    message: Box::new(InboundMessage {
+                        from: c.from.clone(),
+                        content: MessageContent {
+                            subject: c.subject.clone(),
+                            text: c.text.clone().unwrap_or_else(|| "Hello".to_string()),
+                            parts: Vec::new(),
+                        },
+                        email: EmailHeaders {
+                            message_id: c.message_id.as_deref().map(Into::into),
+                            in_reply_to: c.in_reply_to.as_deref().map(Into::into),
+                            references: Vec::new(),
+                        },
+                    }),
+                }
+            }
             _ => {
                 return Err(invalid(
                     s,
@@ -510,9 +543,17 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
                 ));
             }
         };
+        if c.at.is_none() && !matches!(arrival, Arrival::Digital { .. }) {
+            return Err(invalid(
+                s,
+                format!(
+                    "callers.{name}: give at = \"<time>\"; only a digital customer (entry_point) may go without"
+                ),
+            ));
+        }
         driver.add_caller(
             call,
-            SimTime::ZERO + c.at,
+            c.at.map(|at| SimTime::ZERO + at),
             CallerBehaviour {
                 from: CompactString::from(c.from.as_str()),
                 arrival,
@@ -557,11 +598,21 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         last_event: SimTime::ZERO,
         open_offers: BTreeSet::new(),
         live_tasks: BTreeSet::new(),
+        speaking: None,
         stopped: false,
         actions,
     };
     let end = s.file.end.map(|d| SimTime::ZERO + d);
-    let finished = driver.run(&mut run, end);
+    // A scenario without an end runs until nothing is left to happen; one that never
+    // settles (an agent who never accepts, offered the same task again and again)
+    // is stopped after a virtual day and fails, rather than running forever.
+    let finished = driver.run_until(&mut run, end, Some(SimTime::ZERO + SETTLE_LIMIT));
+    if end.is_none() && driver.pending() {
+        run.fail(format!(
+            "the scenario was still running after {SETTLE_LIMIT} of virtual time; give it end = \"...\" or let its parties finish"
+        ));
+        run.stopped = true;
+    }
     if !run.stopped {
         // Expectations at times after the last activity, then those "at end".
         while run.next_checkpoint < run.checkpoints.len() {
@@ -651,6 +702,18 @@ impl Run<'_> {
                 call_state: v.call_state.map(expect::call_state_name),
                 ewt: v.ewt,
                 variable,
+                messages: v.messages.map(|m| m.0),
+                transfer_targets: v.agent.and_then(|a| engine.transfer_targets(a, *task)).map(
+                    |(queues, agents)| {
+                        let queues = queues
+                            .into_iter()
+                            .map(|q| format!("queue:{}", tenant.queues[q.ix()].name));
+                        let agents = agents
+                            .into_iter()
+                            .map(|a| format!("agent:{}", tenant.agents[a.ix()].id));
+                        queues.chain(agents).collect()
+                    },
+                ),
             })
         };
         let task_callers: BTreeMap<TaskId, String> = self
@@ -798,6 +861,10 @@ impl Run<'_> {
                 task,
                 var: var(&variable),
             },
+            AgentAct::Send(content) => AgentAction::SendMessage { task, content },
+            AgentAct::Start { ep, to, content } => {
+                AgentAction::StartConversation { ep, to, content }
+            }
         }
     }
 }
@@ -831,6 +898,12 @@ impl Hooks for Run<'_> {
                 (!self.live_tasks.insert(*task))
                     .then(|| format!("invariant \"no task duplicated\" broken: {task} created twice"))
             }
+            EventKind::ConversationOpened { task, .. } | EventKind::MessageReceived { task, .. } => {
+                if let Some(call) = self.speaking {
+                    self.call_tasks.insert(call, *task);
+                }
+                None
+            }
             EventKind::Dialing { leg, number, .. } => {
                 self.number_legs.insert(number.clone(), *leg);
                 None
@@ -856,8 +929,24 @@ impl Hooks for Run<'_> {
         let (origin, action) = self.actions[index].clone();
         let result = match action {
             Action::Agent { agent, act, caller } => {
+                if let (AgentAct::Start { .. }, Some(name)) = (&act, &caller) {
+                    self.speaking = self.caller_calls.get(name).copied();
+                }
                 let action = self.agent_action(driver, agent, act, &caller);
                 driver.input(Input::Agent { agent, action })
+            }
+            Action::Write {
+                caller,
+                ep,
+                message,
+            } => {
+                let contact = self.caller_calls[&caller];
+                self.speaking = Some(contact);
+                driver.input(Input::MessageReceived {
+                    contact,
+                    ep,
+                    message,
+                })
             }
             Action::Phone(agent, event) => driver.input(Input::Phone { agent, event }),
             Action::HangUp(caller) => {
@@ -889,7 +978,12 @@ impl Hooks for Run<'_> {
         self.step_result(origin, result);
     }
 
+    fn arrival(&mut self, _driver: &mut Driver, call: CallId) {
+        self.speaking = Some(call);
+    }
+
     fn stepped(&mut self, driver: &Driver) -> bool {
+        self.speaking = None;
         if let Err(v) = driver.engine.audit() {
             self.fail(format!(
                 "{v} after engine step {} at {}",

@@ -87,14 +87,18 @@ pub struct AgentSpec {
     pub preview: Option<String>,
     /// ...this long after it shows (default 5s).
     pub preview_after: Option<SimDuration>,
+    /// Write back this long after engaging on a digital task and after each
+    /// customer message (default: only when a step says so).
+    pub reply: Option<SimDuration>,
 }
 
 /// How a virtual caller behaves.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallerSpec {
-    /// When the call arrives.
-    pub at: SimDuration,
+    /// When the call arrives or the first message is written. A digital customer
+    /// without it writes only when a step says so, or is contacted by an agent.
+    pub at: Option<SimDuration>,
     /// The caller's number (ANI).
     #[serde(default = "default_from")]
     pub from: String,
@@ -116,6 +120,30 @@ pub struct CallerSpec {
     pub keys: Vec<String>,
     /// How long into a menu prompt a key is pressed (default 1s).
     pub key_delay: Option<SimDuration>,
+    /// The text of a digital customer's first message (default "Hello").
+    pub text: Option<String>,
+    /// The subject of a customer's first email.
+    pub subject: Option<String>,
+    /// The Message-ID of a customer's first email.
+    pub message_id: Option<String>,
+    /// The Message-ID the customer's first email answers (In-Reply-To).
+    pub in_reply_to: Option<String>,
+    /// Messages sent to this customer are not delivered.
+    #[serde(default)]
+    pub undelivered: bool,
+}
+
+/// A part of a message an agent sends (an image shown in the body, an attachment).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartSpec {
+    /// "inline_image" or "attachment".
+    pub kind: String,
+    pub name: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// A Content-ID the HTML refers to (`cid:`).
+    pub content_id: Option<String>,
 }
 
 fn default_from() -> String {
@@ -187,6 +215,19 @@ pub struct StepSpec {
     pub config: Option<String>,
     /// ...and/or a patch merged over the scenario's configuration.
     pub patch: Option<toml::Table>,
+    /// The text of a message (`write`, `send`, `start_conversation`).
+    pub text: Option<String>,
+    /// An email's subject.
+    pub subject: Option<String>,
+    /// For `write`: the customer's email's Message-ID...
+    pub message_id: Option<String>,
+    /// ...and the Message-ID it answers (In-Reply-To).
+    pub in_reply_to: Option<String>,
+    /// For `start_conversation`: the customer's address as the agent typed it.
+    pub address: Option<String>,
+    /// The parts of an agent's message besides its text.
+    #[serde(default)]
+    pub parts: Vec<PartSpec>,
     /// The action must be refused with this refusal code.
     pub refused: Option<String>,
 }
@@ -240,6 +281,10 @@ pub struct ExpectSpec {
     pub stats: Option<String>,
     /// The figures expected of `stats`.
     pub values: Option<toml::Table>,
+    /// The customer messages in the caller's open conversation.
+    pub messages: Option<u32>,
+    /// What the transfer lists of the caller's agent show: "queue:NAME", "agent:ID".
+    pub transfer_targets: Option<Vec<String>>,
     /// Caller's estimated wait (FLW-03).
     pub ewt: Option<String>,
     /// An entry point of the configuration in force...

@@ -6,9 +6,12 @@ use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
 use switchboard_core::ids::*;
 use switchboard_core::input::Target;
+use switchboard_core::message::{
+    EmailHeaders, InboundMessage, MessageContent, MessagePart, PartKind,
+};
 use switchboard_core::{AgentAction, PhoneEvent, Tenant};
 
-use crate::scenario::{LoadError, Scenario, StepSpec};
+use crate::scenario::{LoadError, PartSpec, Scenario, StepSpec};
 
 /// Every `do = "..."` a scripted step accepts.
 pub const ACTIONS: &[&str] = &[
@@ -46,6 +49,9 @@ pub const ACTIONS: &[&str] = &[
     "phone_fail",
     "hang_up",
     "press",
+    "write",
+    "send",
+    "start_conversation",
     "reconfigure",
 ];
 
@@ -73,6 +79,14 @@ pub enum AgentAct {
     Reveal {
         variable: String,
     },
+    /// Write to the customer of the task.
+    Send(Box<MessageContent>),
+    /// Start a conversation; with a caller, the conversation becomes that caller's.
+    Start {
+        ep: EpIdx,
+        to: String,
+        content: Box<MessageContent>,
+    },
 }
 
 /// A scripted step, resolved.
@@ -93,6 +107,12 @@ pub enum Action {
     Reconfigure(String),
     /// A campaign's contact list is loaded (the CSV text).
     LoadContacts(CampaignIdx, String),
+    /// A digital customer writes at an entry point.
+    Write {
+        caller: String,
+        ep: EpIdx,
+        message: Box<InboundMessage>,
+    },
 }
 
 pub(crate) fn invalid(s: &Scenario, message: String) -> LoadError {
@@ -113,6 +133,72 @@ pub(crate) fn parse_keys(s: &Scenario, what: &str, keys: &str) -> Result<Vec<Dig
             })
         })
         .collect()
+}
+
+/// The parts of a message as a step gives them.
+fn parts(s: &Scenario, at: &str, specs: &[PartSpec]) -> Result<Vec<MessagePart>, LoadError> {
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let kind = match p.kind.as_str() {
+                "inline_image" => PartKind::InlineImage,
+                "attachment" => PartKind::Attachment,
+                other => {
+                    return Err(invalid(
+                        s,
+                        format!(
+                            "{at}: parts[{i}].kind \"{other}\" is neither \"inline_image\" nor \"attachment\""
+                        ),
+                    ));
+                }
+            };
+            Ok(MessagePart {
+                kind,
+                name: p.name.clone(),
+                bytes: p.bytes,
+                content_id: p.content_id.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The content of a message a step gives: `text` (default "Hello"), `subject`, `parts`.
+fn content(s: &Scenario, at: &str, step: &StepSpec) -> Result<MessageContent, LoadError> {
+    Ok(MessageContent {
+        subject: step.subject.clone(),
+        text: step.text.clone().unwrap_or_else(|| "Hello".to_string()),
+        parts: parts(s, at, &step.parts)?,
+    })
+}
+
+/// The entry point a digital caller writes at.
+pub(crate) fn caller_entry_point(
+    s: &Scenario,
+    t: &Tenant,
+    at: &str,
+    caller: &str,
+) -> Result<EpIdx, LoadError> {
+    let spec = s.file.callers.get(caller).ok_or_else(|| {
+        invalid(
+            s,
+            format!("{at}: there is no caller \"{caller}\" under [callers]"),
+        )
+    })?;
+    let name = spec.entry_point.as_deref().ok_or_else(|| {
+        invalid(
+            s,
+            format!(
+                "{at}: caller \"{caller}\" is not a digital customer: give it entry_point = \"<name>\""
+            ),
+        )
+    })?;
+    t.entry_point_by_name(name).ok_or_else(|| {
+        invalid(
+            s,
+            format!("{at}: there is no entry point \"{name}\" in the configuration"),
+        )
+    })
 }
 
 /// The target a step names with `to_agent`, `to_queue`, `to_entry_point` or `to_number`.
@@ -320,6 +406,54 @@ pub fn resolve(s: &Scenario, t: &Tenant, n: usize, step: &StepSpec) -> Result<Ac
                 .as_deref()
                 .ok_or_else(|| needs("keys = \"...\""))?;
             Action::Press(caller, parse_keys(s, &at, keys)?)
+        }
+        "write" => {
+            let caller = step
+                .caller
+                .clone()
+                .ok_or_else(|| needs("caller = \"...\""))?;
+            let ep = caller_entry_point(s, t, &at, &caller)?;
+            let from = s.file.callers[&caller].from.clone();
+            Action::Write {
+                caller,
+                ep,
+                message: Box::new(InboundMessage {
+                    from,
+                    content: content(s, &at, step)?,
+                    email: EmailHeaders {
+                        message_id: step.message_id.as_deref().map(Into::into),
+                        in_reply_to: step.in_reply_to.as_deref().map(Into::into),
+                        references: Vec::new(),
+                    },
+                }),
+            }
+        }
+        "send" => on_agent(AgentAct::Send(Box::new(content(s, &at, step)?)))?,
+        "start_conversation" => {
+            let ep = match (&step.entry_point, &step.caller) {
+                (Some(e), _) => t.entry_point_by_name(e).ok_or_else(|| {
+                    invalid(
+                        s,
+                        format!("{at}: there is no entry point \"{e}\" in the configuration"),
+                    )
+                })?,
+                (None, Some(c)) => caller_entry_point(s, t, &at, c)?,
+                (None, None) => return Err(needs("entry_point = \"...\"")),
+            };
+            let to = match (&step.address, &step.caller) {
+                (Some(a), None) => a.clone(),
+                (None, Some(c)) => s.file.callers[c].from.clone(),
+                _ => {
+                    return Err(needs(
+                        "the customer: caller = \"...\" (a digital caller) or address = \"...\"",
+                    ));
+                }
+            };
+            on_agent(AgentAct::Start {
+                ep,
+                to,
+                content: Box::new(content(s, &at, step)?),
+            })?
         }
         "reconfigure" => Action::Reconfigure(
             s.reconfigure_text(step)

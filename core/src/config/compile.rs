@@ -226,10 +226,14 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
             let chat = cx.int(&path.key("chat"), p.chat, 0, 10) as u8;
             let email = cx.int(&path.key("email"), p.email, 0, 10) as u8;
             let social = cx.int(&path.key("social"), p.social, 0, 10) as u8;
+            let outbound = match p.outbound {
+                Some(n) => cx.int(&path.key("outbound"), n, 0, 20) as u8,
+                None => email + social,
+            };
             if voice + chat + email + social == 0 {
                 cx.err(&path, format!("profile \"{pname}\" allows no channel at all; give at least one channel a capacity"));
             }
-            Profile { name: pname.clone(), voice, chat, email, social }
+            Profile { name: pname.clone(), voice, chat, email, social, outbound }
         })
         .collect::<Vec<_>>();
 
@@ -296,6 +300,7 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
             team,
             profile,
             handset: a.handset,
+            license: a.license,
             queues: Vec::new(),
             campaigns: Vec::new(),
         });
@@ -525,6 +530,7 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
         timezone,
         concurrent_call_limit: limit as u32,
         noise_removal: raw.tenant.noise_removal,
+        pci: raw.tenant.pci,
         privacy_shield: raw.recording.privacy_shield,
         wrap_up,
         idle_reasons,

@@ -26,7 +26,8 @@ use crate::time::SimDuration;
 
 pub use hours::{BusinessHours, HoursStatus};
 pub use raw::{
-    CampaignMode, ChannelKind, PreviewAction, QueueType, RoutingStrategy, SocialKind, VarType,
+    CampaignMode, ChannelKind, License, PreviewAction, QueueType, RoutingStrategy, SocialKind,
+    VarType,
 };
 
 /// The name of the outbound entry point every tenant has (CHN-04).
@@ -83,6 +84,8 @@ pub struct Tenant {
     pub timezone: Tz,
     pub concurrent_call_limit: u32,
     pub noise_removal: bool,
+    /// The PCI restriction: outbound emails carry no inline images (OUT-10).
+    pub pci: bool,
     /// A recording pause lasts this long, then resumes by itself (REC-03); absent: until resumed.
     pub privacy_shield: Option<SimDuration>,
     pub wrap_up: WrapUpPolicy,
@@ -120,6 +123,8 @@ pub struct Profile {
     pub chat: u8,
     pub email: u8,
     pub social: u8,
+    /// Concurrent agent-initiated conversations (OUT-05).
+    pub outbound: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -139,6 +144,7 @@ pub struct Agent {
     pub profile: ProfileIdx,
     /// A physical handset must be hung up before the next call (AGT-14).
     pub handset: bool,
+    pub license: License,
     /// The queues this agent serves, in index order.
     pub queues: Vec<Membership>,
     /// The campaigns this agent works, in index order.

@@ -48,6 +48,9 @@ pub struct RawTenant {
     pub concurrent_call_limit: i64,
     #[serde(default = "yes")]
     pub noise_removal: bool,
+    /// The PCI restriction: outbound emails carry no inline images (OUT-10).
+    #[serde(default)]
+    pub pci: bool,
 }
 
 fn yes() -> bool {
@@ -88,6 +91,9 @@ pub struct RawProfile {
     pub email: i64,
     #[serde(default)]
     pub social: i64,
+    /// Concurrent agent-initiated SMS and email conversations (OUT-05); default:
+    /// the email and social capacity.
+    pub outbound: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -106,6 +112,18 @@ pub struct RawAgent {
     pub profile: String,
     #[serde(default)]
     pub handset: bool,
+    /// The agent's license; only premium includes digital outbound (OUT-01).
+    #[serde(default)]
+    pub license: License,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum License {
+    Standard,
+    /// Includes the digital channels' outbound conversations (OUT-01).
+    #[default]
+    Premium,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]

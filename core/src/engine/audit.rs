@@ -51,7 +51,74 @@ impl Engine {
         self.audit_agents()?;
         self.audit_legs()?;
         self.audit_timers()?;
-        self.audit_queues()
+        self.audit_queues()?;
+        self.audit_conversations()
+    }
+
+    /// Every open conversation is a live digital task's, and every thread and
+    /// Message-ID points at an open conversation with that address (OUT-04, OUT-08).
+    fn audit_conversations(&self) -> Result<(), Violation> {
+        const OPEN: &str = "open conversations are live digital tasks, threaded once";
+        let c = &self.conversations;
+        for (task, conv) in &c.open {
+            match self.tasks.get(task) {
+                Some(t) if t.channel != Channel::Voice && t.stage != Stage::Ended => {}
+                _ => {
+                    return fail(
+                        OPEN,
+                        format!("conversation of {task} is open but its task is not"),
+                    );
+                }
+            }
+            if c.threads
+                .get(&(conv.ep, conv.address.clone(), conv.subject.clone()))
+                != Some(task)
+            {
+                return fail(
+                    OPEN,
+                    format!("conversation of {task} is not in the thread index"),
+                );
+            }
+        }
+        for ((ep, address, _), task) in &c.threads {
+            if c.open
+                .get(task)
+                .is_none_or(|conv| conv.ep != *ep || conv.address != *address)
+            {
+                return fail(
+                    OPEN,
+                    format!("thread of {address} points at {task}, which is not its conversation"),
+                );
+            }
+        }
+        if c.threads.len() != c.open.len() {
+            return fail(
+                OPEN,
+                format!(
+                    "{} threads for {} open conversations",
+                    c.threads.len(),
+                    c.open.len()
+                ),
+            );
+        }
+        for (id, task) in &c.email_ids {
+            if !c.open.contains_key(task) {
+                return fail(
+                    OPEN,
+                    format!("Message-ID {id} points at {task}, whose conversation is closed"),
+                );
+            }
+        }
+        for (task, t) in self.tasks.iter() {
+            if t.channel != Channel::Voice && t.stage != Stage::Ended && !c.open.contains_key(&task)
+            {
+                return fail(
+                    OPEN,
+                    format!("{task} is a live digital task without its conversation"),
+                );
+            }
+        }
+        Ok(())
     }
 
     fn audit_queues_entries(&self) -> Result<(), Violation> {
@@ -187,6 +254,9 @@ impl Engine {
                         );
                     }
                 },
+            }
+            if let Some(a2) = self.conversations.open.get(&id).and_then(|c| c.transfer_to) {
+                expected.insert(a2, (Role::Owner, "offer"));
             }
             if let Some(c) = &t.consult {
                 if t.stage != Stage::Connected || t.owner.is_none() {
@@ -371,7 +441,10 @@ impl Engine {
         for (id, t) in self.tasks.iter() {
             let mut used: Vec<LegId> = t.external_owner.into_iter().collect();
             used.extend(t.transfer_dial);
-            if let (Leg::External(l), true) = (t.customer, t.customer_live) {
+            // A digital customer's address is not a dialled leg.
+            if let (Leg::External(l), true, Channel::Voice) =
+                (t.customer, t.customer_live, t.channel)
+            {
                 used.push(l);
             }
             if let Some(c) = &t.consult {

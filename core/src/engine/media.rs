@@ -109,9 +109,24 @@ impl Engine {
                 };
                 let mut set = match self.call_state(task) {
                     Some(state) => self.control_table.get(state, who),
-                    None => Controls::default()
-                        .with(Control::End)
-                        .with(Control::EditVariables),
+                    None => {
+                        let set = Controls::default()
+                            .with(Control::End)
+                            .with(Control::EditVariables);
+                        // A digital conversation can be transferred, one transfer at a time (OUT-13).
+                        let transferable = t.channel != Channel::Voice
+                            && work.role == Role::Owner
+                            && self
+                                .conversations
+                                .open
+                                .get(&task)
+                                .is_some_and(|c| c.transfer_to.is_none());
+                        if transferable {
+                            set.with(Control::Transfer)
+                        } else {
+                            set
+                        }
+                    }
                 };
                 let (pause, resume) = match t.recording {
                     Recording::Off => (false, false),

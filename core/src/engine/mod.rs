@@ -21,6 +21,7 @@ mod cad;
 mod callbacks;
 mod campaigns;
 mod consult;
+mod conversations;
 mod flow;
 mod media;
 mod outdial;
@@ -83,6 +84,8 @@ pub struct TaskView {
     pub call_state: Option<crate::matrix::CallState>,
     /// Estimated wait while queued (FLW-03).
     pub ewt: Option<SimDuration>,
+    /// An open conversation's messages: (from the customer, to the customer).
+    pub messages: Option<(u32, u32)>,
 }
 
 /// The contact-center engine of one tenant.
@@ -109,6 +112,8 @@ pub struct Engine {
     route_pending: [bool; 4],
     /// Campaigns' contact lists, by [`CampaignIdx`].
     campaigns: Vec<campaigns::CampaignRt>,
+    /// Digital conversations, open and remembered.
+    conversations: conversations::Conversations,
     /// The participants' table's enabled controls, per state and participant.
     control_table: crate::matrix::ControlTable,
 }
@@ -118,6 +123,7 @@ impl Engine {
     pub fn new(tenant: Arc<Tenant>, opts: EngineOptions) -> Engine {
         Engine {
             agents: tenant.agents.iter().map(|_| AgentRt::default()).collect(),
+            conversations: Default::default(),
             campaigns: tenant
                 .campaigns
                 .iter()
@@ -162,7 +168,20 @@ impl Engine {
         self.now = now;
         let result = match input {
             Input::CallArrived { call, from, to } => self.call_arrived(call, from, to),
-            Input::DigitalArrived { contact, ep, from } => self.digital_arrived(contact, ep, from),
+            Input::MessageReceived {
+                contact,
+                ep,
+                message,
+            } => {
+                let r = self.message_received(contact, ep, &message);
+                let r = r.map_err(|reason| self.refuse(None, ActionKind::ReceiveMessage, reason));
+                self.route();
+                return r;
+            }
+            Input::MessageResult { request, delivered } => {
+                self.message_result(request, delivered);
+                Ok(())
+            }
             Input::CustomerHungUp { call } => self.customer_hung_up(call),
             Input::CustomerDigit { call, digit } => self.customer_digit(call, digit),
             Input::PromptFinished { call, request } => self.prompt_finished(call, request),
@@ -326,6 +345,11 @@ impl Engine {
             conference: t.conference,
             call_state: self.call_state(task),
             ewt: position.and_then(|p| self.ewt(t.queue?, t.channel, p)),
+            messages: self
+                .conversations
+                .open
+                .get(&task)
+                .map(|c| (c.received, c.sent)),
         })
     }
 
@@ -422,7 +446,21 @@ impl Engine {
             AgentAction::EndConsult { task } => self.end_consult(agent, task),
             AgentAction::HoldConsulted { task } => self.hold_consulted(agent, task, true),
             AgentAction::ResumeConsulted { task } => self.hold_consulted(agent, task, false),
-            AgentAction::Transfer { task, target } => self.transfer(agent, task, target),
+            AgentAction::Transfer { task, target } => {
+                if self
+                    .tasks
+                    .get(&task)
+                    .is_some_and(|t| t.channel != crate::legs::Channel::Voice)
+                {
+                    self.transfer_digital(agent, task, target)
+                } else {
+                    self.transfer(agent, task, target)
+                }
+            }
+            AgentAction::SendMessage { task, content } => self.send_message(agent, task, *content),
+            AgentAction::StartConversation { ep, to, content } => {
+                self.start_conversation(agent, ep, &to, *content)
+            }
             AgentAction::Conference { task } => self.conference(agent, task),
             AgentAction::Exit { task } => self.exit(agent, task),
             AgentAction::PauseRecording { task } => self.pause_recording(agent, task),

@@ -276,6 +276,23 @@ impl Engine {
             }
         }
         self.campaigns = campaigns;
+        // Conversations follow their entry points (one with a live task stays).
+        let remap_ep = |e: EpIdx| ep_map[e.ix()].map(EpIdx);
+        let conv = &mut self.conversations;
+        for c in conv.open.values_mut() {
+            c.ep = remap_ep(c.ep).expect("entry points with live tasks stay");
+        }
+        conv.threads = conv
+            .open
+            .iter()
+            .map(|(task, c)| ((c.ep, c.address.clone(), c.subject.clone()), *task))
+            .collect();
+        for record in conv.customers.values_mut() {
+            record.closed = std::mem::take(&mut record.closed)
+                .into_iter()
+                .filter_map(|(e, t)| remap_ep(e).map(|e| (e, t)))
+                .collect();
+        }
         self.agents = agents;
         self.queues = queues;
         self.tenant = Arc::new(new);

@@ -209,6 +209,12 @@ impl Engine {
         {
             return false;
         }
+        // A digital task is never offered to an agent who still holds it (wrapping
+        // it up after transferring it to a queue); a call cannot be, as its
+        // wrap-up fills the agent's one voice place.
+        if t.channel != Channel::Voice && self.agents[agent.ix()].work_on(entry.task).is_some() {
+            return false;
+        }
         if entry.consult {
             t.owner != Some(agent)
         } else {
@@ -286,7 +292,7 @@ impl Engine {
                     t.stage = Stage::Offered;
                     t.owner = Some(agent);
                     let kind = if t.transferred {
-                        RequestKind::Transfer
+                        RequestKind::QueuedTransfer
                     } else if t.kind == TaskKind::Callback {
                         RequestKind::Callback
                     } else {
@@ -402,6 +408,10 @@ impl Engine {
         if let Some(name) = t.callback.as_ref().and_then(|c| c.name.clone()) {
             variables.insert(0, ("Name".to_string(), name.to_string()));
         }
+        // OUT-12: a conversation that continues a closed one shows where its history is.
+        if let Some(previous) = self.conversations.open.get(&task).and_then(|c| c.previous) {
+            variables.push(("History".to_string(), previous.to_string()));
+        }
         if let Some(c) = t.campaign.as_deref() {
             if work.request == RequestKind::Reservation {
                 // CMP-02: the contact shows only once the reservation is answered.
@@ -489,10 +499,18 @@ impl Engine {
             self.notify(agent, Notice::Rona { task });
         }
         match work.request {
-            RequestKind::Inbound | RequestKind::Callback => self.put_back(task, true),
+            RequestKind::Inbound | RequestKind::Callback | RequestKind::QueuedTransfer => {
+                self.put_back(task, true)
+            }
             RequestKind::Reservation => self.reservation_failed(task),
             RequestKind::Consult | RequestKind::ConsultViaEntryPoint => {
                 self.consult_offer_failed(task)
+            }
+            // Never offered: an agent's own conversation is accepted when created.
+            RequestKind::Conversation => {}
+            // OUT-13: a digital transfer not accepted stays with the agent who asked.
+            RequestKind::Transfer if self.digital_transfer_to(task) == Some(agent) => {
+                self.digital_transfer_rejected(agent, task)
             }
             RequestKind::Transfer => {
                 // VOI-16: a transfer the target does not accept abandons the call.

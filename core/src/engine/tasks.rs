@@ -239,39 +239,7 @@ impl Engine {
         Ok(())
     }
 
-    pub(crate) fn digital_arrived(
-        &mut self,
-        contact: CallId,
-        ep: EpIdx,
-        from: CompactString,
-    ) -> Result<(), Refusal> {
-        if self.calls.contains_key(&contact) {
-            return Err(Refusal::DuplicateCall { call: contact });
-        }
-        let Some(e) = self.tenant.entry_points.get(ep.ix()) else {
-            return Err(Refusal::UnknownTarget {
-                what: "entry point".into(),
-                index: ep.0,
-            });
-        };
-        let channel = Channel::of(e.channel);
-        if channel == Channel::Voice || e.queue_type != crate::config::QueueType::Inbound {
-            return Err(Refusal::NotDigitalEntryPoint { ep: e.name.clone() });
-        }
-        let to = CompactString::from(e.name.as_str());
-        let task = self.create_task(
-            TaskKind::Inbound,
-            channel,
-            Leg::Customer(contact),
-            ep,
-            from,
-            to,
-        );
-        self.start_flow(task);
-        Ok(())
-    }
-
-    fn start_flow(&mut self, task: TaskId) {
+    pub(crate) fn start_flow(&mut self, task: TaskId) {
         let flow = self.tasks[&task].flow;
         let start = flow.map_or(StepIdx(0), |f| self.tenant.flows[f.ix()].start);
         self.run_flow(task, start, Some(start));
@@ -349,8 +317,13 @@ impl Engine {
 
     /// The customer is gone for good; the task ends once its agents are done.
     pub(crate) fn customer_gone(&mut self, task: TaskId, outcome: TaskOutcome) {
-        if self.tasks[&task].waiting.is_some() {
+        let t = &self.tasks[&task];
+        let (waiting, digital) = (t.waiting.is_some(), t.channel != Channel::Voice);
+        if waiting {
             self.stop_waiting_offer(task);
+        }
+        if digital {
+            self.close_conversation(task);
         }
         let t = self.tasks.get_mut(&task).expect("live task");
         t.customer_live = false;
@@ -415,7 +388,14 @@ impl Engine {
             return;
         };
         match work.request {
-            RequestKind::Inbound | RequestKind::Transfer => self.answer(agent, task, work),
+            RequestKind::Transfer if self.digital_transfer_to(task) == Some(agent) => {
+                self.digital_transfer_accepted(agent, task, work)
+            }
+            RequestKind::Inbound | RequestKind::Transfer | RequestKind::QueuedTransfer => {
+                self.answer(agent, task, work)
+            }
+            // Never offered: an agent's own conversation is accepted when created.
+            RequestKind::Conversation => {}
             RequestKind::Outdial => self.outdial_accepted(agent, task, work),
             RequestKind::Callback => self.callback_accepted(agent, task, work),
             RequestKind::Reservation => self.reservation_answered(agent, task, work),
@@ -534,6 +514,11 @@ impl Engine {
     ) -> Result<(), Refusal> {
         let t = self.own_task(agent, task)?;
         let work = self.agents[agent.ix()].work_on(task).expect("checked");
+        if t.kind == TaskKind::Conversation
+            && matches!(control, Control::Consult | Control::Conference)
+        {
+            return Err(Refusal::NoConferenceOutbound);
+        }
         if t.channel != Channel::Voice
             && !matches!(
                 control,
