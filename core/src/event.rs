@@ -560,7 +560,7 @@ pub enum EventKind {
     /// start; `previous` is the closed conversation whose history it keeps (OUT-12).
     ConversationOpened {
         task: TaskId,
-        address: crate::address::Address,
+        address: Box<crate::address::Address>,
         outbound: bool,
         previous: Option<TaskId>,
     },

@@ -199,7 +199,7 @@ impl Engine {
         );
         self.event(EventKind::ConversationOpened {
             task,
-            address,
+            address: Box::new(address),
             outbound,
             previous,
         });
