@@ -139,12 +139,6 @@ impl Engine {
                 if e.queue_type != crate::config::QueueType::Inbound {
                     return Err(Refusal::NotDigitalEntryPoint { ep: e.name.clone() });
                 }
-                let previous = self
-                    .conversations
-                    .customers
-                    .get(&address)
-                    .and_then(|c| c.closed.get(&ep))
-                    .copied();
                 let channel = Channel::of(e.channel);
                 let to = CompactString::from(e.name.as_str());
                 let from = CompactString::from(address.as_str());
@@ -156,7 +150,7 @@ impl Engine {
                     from,
                     to,
                 );
-                self.open_conversation(task, ep, address, subject, false, previous);
+                self.open_conversation(task, ep, address, subject, false);
                 self.append_message(task, message);
                 self.start_flow(task);
             }
@@ -164,7 +158,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Records a new open conversation.
+    /// Records a new open conversation, linked to the customer's last closed one at
+    /// the entry point (OUT-12).
     fn open_conversation(
         &mut self,
         task: TaskId,
@@ -172,9 +167,13 @@ impl Engine {
         address: Address,
         subject: String,
         outbound: bool,
-        previous: Option<TaskId>,
     ) {
         let c = &mut self.conversations;
+        let previous = c
+            .customers
+            .get(&address)
+            .and_then(|r| r.closed.get(&ep))
+            .copied();
         if !subject.is_empty() {
             c.customers
                 .entry(address.clone())
@@ -443,12 +442,6 @@ impl Engine {
         };
 
         // Create and assign at once (OUT-06); no flow runs (OUT-11).
-        let previous = self
-            .conversations
-            .customers
-            .get(&address)
-            .and_then(|c| c.closed.get(&ep))
-            .copied();
         self.next_leg += 1;
         let leg = LegId(self.next_leg);
         let from = CompactString::from(e.name.as_str());
@@ -467,7 +460,7 @@ impl Engine {
         t.owner = Some(agent);
         t.answered = Some(now);
         t.customer_live = true;
-        self.open_conversation(task, ep, address, subject, true, previous);
+        self.open_conversation(task, ep, address, subject, true);
         let work = Work {
             task,
             channel,
