@@ -8,6 +8,7 @@
 //! what [`Engine::poll_output`] asks for.
 
 pub mod address;
+pub mod audio;
 pub mod campaign;
 pub mod config;
 pub mod dialnum;
