@@ -468,6 +468,12 @@ pub enum EventKind {
         leg: LegId,
         outcome: DialOutcome,
     },
+    /// Answering-machine detection's verdict on a dialled leg (CMP-09, AUD-04).
+    MachineDetected {
+        task: TaskId,
+        leg: LegId,
+        result: crate::audio::amd::AmdResult,
+    },
     /// A dialled party hung up.
     LegEnded {
         task: TaskId,
@@ -630,6 +636,7 @@ impl EventKind {
             | Dialing { task, .. }
             | DialEnded { task, .. }
             | LegEnded { task, .. }
+            | MachineDetected { task, .. }
             | CallEnded { task, .. }
             | VariableSaved { task, .. }
             | WrapUpSubmitted { task, .. }

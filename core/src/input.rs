@@ -62,6 +62,12 @@ pub enum Input {
         ep: EpIdx,
         message: Box<crate::message::InboundMessage>,
     },
+    /// Answering-machine detection on a dialled leg came to a verdict
+    /// (asked for by [`crate::Effect::DetectMachine`]).
+    MachineDetected {
+        leg: LegId,
+        result: crate::audio::amd::AmdResult,
+    },
     /// Whether a message the engine sent ([`crate::Effect::SendMessage`]) was delivered.
     MessageResult { request: RequestId, delivered: bool },
 }

@@ -32,6 +32,8 @@ pub struct Mix {
     pub talking: Legs,
     /// Legs hearing music on hold.
     pub on_hold: Legs,
+    /// The music they hear (a prompt played in a loop), or the media's own.
+    pub music: Option<crate::ids::PromptIdx>,
 }
 
 /// A few legs, kept inline (a call has at most four).
@@ -59,11 +61,12 @@ impl MixShape {
     }
 
     /// The mix as the outside is told it.
-    pub fn to_mix(self, task: TaskId) -> Mix {
+    pub fn to_mix(self, task: TaskId, music: Option<crate::ids::PromptIdx>) -> Mix {
         Mix {
             task,
             talking: self.talking.into_iter().flatten().collect(),
             on_hold: self.on_hold.into_iter().collect(),
+            music,
         }
     }
 

@@ -42,8 +42,13 @@ pub enum Effect {
     },
     /// Stop the prompt playing to the caller (a key was pressed).
     StopPrompt { call: CallId },
-    /// The caller waits in a queue and hears its music.
-    QueueMusic { call: CallId, queue: QueueIdx },
+    /// The caller waits in a queue and hears its music: `music` (a prompt played
+    /// in a loop), or the media's own when the tenant sets none.
+    QueueMusic {
+        call: CallId,
+        queue: QueueIdx,
+        music: Option<PromptIdx>,
+    },
     /// Who hears whom on the task from now on (bridges, hold, consult, conference).
     Mix(Box<Mix>),
     /// Dial a number; report [`crate::Input::DialResult`] with `request`, and later
@@ -65,6 +70,14 @@ pub enum Effect {
     PauseRecording { task: TaskId },
     /// Resume a paused recording.
     ResumeRecording { task: TaskId },
+    /// Listen to a dialled party's first words and tell whether a person or an
+    /// answering machine took the call (CMP-09, AUD-04); report
+    /// [`crate::Input::MachineDetected`] for `leg`.
+    DetectMachine {
+        task: TaskId,
+        leg: LegId,
+        params: Box<crate::audio::amd::AmdParams>,
+    },
     /// Tell an agent's desktop something.
     Notify { agent: AgentIdx, notice: Notice },
     /// Send a message to a customer (SMS, email, chat...); report

@@ -391,6 +391,33 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             task_line(task, format!("{l} {how}"))
         }
         LegEnded { task, leg: l } => task_line(task, format!("{l} hung up")),
+        MachineDetected {
+            task,
+            leg: l,
+            result,
+        } => {
+            use crate::audio::amd::{Cause, Verdict};
+            let verdict = match result.verdict {
+                Verdict::Human => "a person",
+                Verdict::Machine => "an answering machine",
+                Verdict::NotSure => "not sure",
+            };
+            let cause = match result.cause {
+                Cause::InitialSilence => "silence at first",
+                Cause::LongGreeting => "a long greeting",
+                Cause::MaxWords => "too many words",
+                Cause::MaxWordLength => "a word too long",
+                Cause::Human => "a short greeting, then silence",
+                Cause::TooLong => "no decision in time",
+            };
+            task_line(
+                task,
+                format!(
+                    "{l} answering-machine detection: {verdict} ({cause}, after {} ms)",
+                    result.after_ms
+                ),
+            )
+        }
         CallEnded { task, cause } => {
             let by = match cause {
                 EndCause::AgentEnded => "the agent pressed End",
@@ -646,7 +673,7 @@ fn effect_line(e: &Effect, t: &Tenant, names: &dyn CallNames) -> (String, String
             ),
         ),
         Effect::StopPrompt { call } => (names.call_name(*call), "stop prompt".to_string()),
-        Effect::QueueMusic { call, queue: q } => (
+        Effect::QueueMusic { call, queue: q, .. } => (
             names.call_name(*call),
             format!("queue music of {}", queue(t, *q)),
         ),
@@ -673,6 +700,10 @@ fn effect_line(e: &Effect, t: &Tenant, names: &dyn CallNames) -> (String, String
             Leg::External(id) => (format!("number {id}"), "hang up".to_string()),
         },
         Effect::StartRecording { task } => (task.to_string(), "start recording".to_string()),
+        Effect::DetectMachine { task, leg: l, .. } => (
+            task.to_string(),
+            format!("listen for an answering machine on {l}"),
+        ),
         Effect::StopRecording { task } => (task.to_string(), "stop recording".to_string()),
         Effect::PauseRecording { task } => {
             (task.to_string(), "pause recording (gap marked)".to_string())

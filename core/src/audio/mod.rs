@@ -9,13 +9,17 @@
 //! - [`dtmf`] — the in-band DTMF detector (Goertzel).
 //! - [`rfc4733`] — RTP telephone-events (RFC 4733) to digits.
 //! - [`amd`] — answering-machine detection.
+//! - [`pipeline`] — one leg's inbound path through all of the above.
+//! - [`wav`] — prompts read from WAV, recordings written with their pauses marked.
 
 pub mod amd;
 pub mod denoise;
 pub mod dtmf;
 pub mod g711;
+pub mod pipeline;
 pub mod resample;
 pub mod rfc4733;
+pub mod wav;
 
 /// The telephone sample rate.
 pub const RATE: u32 = 8000;

@@ -199,6 +199,15 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
     let hours_ix = index_of(&raw.business_hours, HoursIdx);
     let prompt_ix = index_of(&raw.prompts, PromptIdx);
     let flow_ix = index_of(&raw.flows, FlowIdx);
+    let music_on_hold = raw.tenant.music_on_hold.as_ref().and_then(|m| {
+        cx.lookup(
+            &root.key("tenant").key("music_on_hold"),
+            &prompt_ix,
+            "prompt",
+            "prompts",
+            m,
+        )
+    });
 
     let wrap_up = wrap_up_policy(cx, &raw.wrap_up);
     if let Some(d) = raw.recording.privacy_shield {
@@ -531,6 +540,7 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
         concurrent_call_limit: limit as u32,
         noise_removal: raw.tenant.noise_removal,
         pci: raw.tenant.pci,
+        music_on_hold,
         privacy_shield: raw.recording.privacy_shield,
         wrap_up,
         idle_reasons,

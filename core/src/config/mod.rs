@@ -86,6 +86,8 @@ pub struct Tenant {
     pub noise_removal: bool,
     /// The PCI restriction: outbound emails carry no inline images (OUT-10).
     pub pci: bool,
+    /// What callers hear waiting or on hold where their entry point sets nothing.
+    pub music_on_hold: Option<PromptIdx>,
     /// A recording pause lasts this long, then resumes by itself (REC-03); absent: until resumed.
     pub privacy_shield: Option<SimDuration>,
     pub wrap_up: WrapUpPolicy,
@@ -245,6 +247,8 @@ pub struct Campaign {
     pub attempts: u8,
     /// How long the reservation call rings the agent (CMP-02).
     pub reservation_timeout: SimDuration,
+    /// Answering-machine detection's parameters, when it is on (CMP-09).
+    pub amd: Option<Box<crate::audio::amd::AmdParams>>,
 }
 
 #[derive(Clone, Debug)]

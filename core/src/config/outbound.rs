@@ -310,6 +310,12 @@ pub(super) fn campaign(
         SimDuration::from_secs(1),
         SimDuration::from_secs(600),
     );
+    let amd = raw.amd.as_ref().map(|p| {
+        if let Err(e) = p.validate() {
+            cx.err(&path.key("amd"), e);
+        }
+        Box::new(p.clone())
+    });
     let timeout_action = match (raw.mode, raw.timeout_action) {
         (CampaignMode::DirectPreview, Some(a)) if a != PreviewAction::Accept => {
             cx.err(
@@ -393,5 +399,6 @@ pub(super) fn campaign(
         show: raw.show.clone(),
         attempts,
         reservation_timeout,
+        amd,
     }
 }

@@ -51,6 +51,9 @@ pub struct RawTenant {
     /// The PCI restriction: outbound emails carry no inline images (OUT-10).
     #[serde(default)]
     pub pci: bool,
+    /// The prompt callers hear while they wait in a queue or on hold, where their
+    /// entry point sets none (AUD-05).
+    pub music_on_hold: Option<String>,
 }
 
 fn yes() -> bool {
@@ -245,6 +248,9 @@ pub struct RawCampaign {
     pub show: Vec<String>,
     pub attempts: Option<i64>,
     pub reservation_timeout: Option<SimDuration>,
+    /// Answering-machine detection on answered calls (CMP-09, AUD-04): present
+    /// (even empty, for the defaults) turns it on.
+    pub amd: Option<crate::audio::amd::AmdParams>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -256,7 +256,8 @@ impl Engine {
             if stage == Stage::Queued
                 && let (Leg::Customer(call), Some(queue)) = (customer, queue)
             {
-                self.effect(Effect::QueueMusic { call, queue });
+                let music = self.music_of(task);
+                self.effect(Effect::QueueMusic { call, queue, music });
             }
             return true;
         }

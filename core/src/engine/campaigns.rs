@@ -533,6 +533,12 @@ impl Engine {
 
     /// The contact's call ended one way or another: where the contact goes now.
     /// `reached`: a person or a machine answered.
+    /// The answering-machine detection a campaign call asks for, if its campaign has it on.
+    pub(crate) fn campaign_amd(&self, task: TaskId) -> Option<Box<crate::audio::amd::AmdParams>> {
+        let c = self.tasks.get(&task)?.campaign.as_ref()?;
+        self.tenant.campaigns[c.campaign.ix()].amd.clone()
+    }
+
     pub(crate) fn contact_attempt_over(&mut self, task: TaskId, reached: bool) {
         let Some(c) = self.tasks.get_mut(&task).and_then(|t| t.campaign.take()) else {
             return;

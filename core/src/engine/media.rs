@@ -40,6 +40,15 @@ impl Engine {
         })
     }
 
+    /// The music a task's customer hears while waiting or held: its entry
+    /// point's, else the tenant's (AUD-05).
+    pub(crate) fn music_of(&self, task: TaskId) -> Option<crate::ids::PromptIdx> {
+        let ep = self.tasks.get(&task)?.ep;
+        self.tenant.entry_points[ep.ix()]
+            .music_on_hold
+            .or(self.tenant.music_on_hold)
+    }
+
     /// Who hears whom on the task now (VOI-02, VOI-06, VOI-12).
     fn compute_mix(&self, task: TaskId) -> Option<MixShape> {
         let t = self.tasks.get(&task)?;
@@ -87,7 +96,8 @@ impl Engine {
                 Some(last) => **last = mix,
                 None => t.mix = Some(Box::new(mix)),
             }
-            self.effect(Effect::Mix(Box::new(mix.to_mix(task))));
+            let music = self.music_of(task);
+            self.effect(Effect::Mix(Box::new(mix.to_mix(task, music))));
         }
         self.refresh_controls(task);
     }

@@ -186,6 +186,7 @@ impl Engine {
             Input::CustomerDigit { call, digit } => self.customer_digit(call, digit),
             Input::PromptFinished { call, request } => self.prompt_finished(call, request),
             Input::DialResult { request, outcome } => self.dial_result(request, outcome),
+            Input::MachineDetected { leg, result } => self.machine_detected(leg, result),
             Input::LegHungUp { leg } => self.leg_hung_up(leg),
             Input::Phone { agent, event } => {
                 if agent.ix() >= self.agents.len() {

@@ -198,7 +198,14 @@ impl Engine {
                 self.media_changed(task);
                 self.send_variables(task, agent);
                 if kind == TaskKind::Campaign {
+                    let amd = self.campaign_amd(task);
                     self.contact_attempt_over(task, true);
+                    if outcome == DialOutcome::Answered
+                        && let Some(params) = amd
+                    {
+                        // AUD-04: the media listens to the first words.
+                        self.effect(Effect::DetectMachine { task, leg, params });
+                    }
                 }
                 if outcome == DialOutcome::Machine {
                     // CMP-09: the agent may leave a message, or end the call.
@@ -216,6 +223,35 @@ impl Engine {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Answering-machine detection came to a verdict on a dialled customer
+    /// (CMP-09): a machine is announced to the agent, who may leave a message;
+    /// a person, or no verdict, leaves the call as it is. A verdict for a leg
+    /// no longer on a live call is stale and ignored.
+    pub(crate) fn machine_detected(
+        &mut self,
+        leg: LegId,
+        result: crate::audio::amd::AmdResult,
+    ) -> Result<(), Refusal> {
+        let live = self.legs.get(&leg).copied().filter(|task| {
+            self.tasks
+                .get(task)
+                .is_some_and(|t| t.customer == Leg::External(leg) && t.stage == Stage::Connected)
+        });
+        let Some(task) = live else {
+            self.event(EventKind::Ignored {
+                what: Ignored::StaleDial,
+            });
+            return Ok(());
+        };
+        self.event(EventKind::MachineDetected { task, leg, result });
+        if result.verdict == crate::audio::amd::Verdict::Machine
+            && let Some(agent) = self.tasks[&task].owner
+        {
+            self.notify(agent, Notice::AnsweringMachine { task });
         }
         Ok(())
     }

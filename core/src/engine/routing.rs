@@ -168,7 +168,8 @@ impl Engine {
             && channel == Channel::Voice
             && live
         {
-            self.effect(Effect::QueueMusic { call, queue });
+            let music = self.music_of(task);
+            self.effect(Effect::QueueMusic { call, queue, music });
         }
         self.route_pending[channel.ix()] = true;
         self.check_overflow(queue);
