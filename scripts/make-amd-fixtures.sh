@@ -118,7 +118,7 @@ make human 10 3.5 -6 pink -30 -- \
 make human 11 4.5 -5 brown -27 -- \
     pause 1.0 say en-gb-scotland 165 45 "Hello?" pause 2.6 say en-gb-scotland 165 50 "Hello, anyone there?"
 make human 12 4 -7 none 0 -- \
-    pause 0.6 say en+m4 170 50 "Yeah, who's calling?"
+    pause 0.6 say en+m4 170 50 "Hello there?"
 
 # ---------------------------------------------------------------------------
 # Machines: they start after 0.3-1 s with a long, continuous greeting: home

@@ -19,6 +19,7 @@ pub mod ids;
 pub mod input;
 pub mod legs;
 pub mod matrix;
+pub mod media;
 pub mod message;
 pub mod output;
 pub mod refusal;

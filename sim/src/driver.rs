@@ -20,8 +20,11 @@ use switchboard_core::event::{AgentState, EventKind, WorkPhase};
 use switchboard_core::ids::*;
 use switchboard_core::input::DialOutcome;
 use switchboard_core::legs::{Channel, Leg};
+use switchboard_core::media::Pcm;
 use switchboard_core::message::{InboundMessage, MessageContent};
 use switchboard_core::window::IdWindow;
+
+use crate::audio::{AudioSim, TICK};
 use switchboard_core::{
     AgentAction, Effect, Engine, Input, Notice, Output, PhoneEvent, Refusal, SimDuration, SimTime,
 };
@@ -112,10 +115,12 @@ pub struct CallerBehaviour {
     pub keys: Vec<Digit>,
     /// How long into a menu prompt the key is pressed.
     pub key_delay: SimDuration,
+    /// What the caller says from the moment the call arrives (with audio on).
+    pub audio: Option<Pcm>,
 }
 
 /// How a number the engine dials behaves (a consulted expert, a customer called back).
-#[derive(Copy, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub struct NumberBehaviour {
     /// Answers this long after the dial; `None`: no answer (reported after 30 s).
     pub answer: Option<SimDuration>,
@@ -125,6 +130,9 @@ pub struct NumberBehaviour {
     pub talk: Option<SimDuration>,
     /// An answering machine answers (CMP-09).
     pub machine: bool,
+    /// What the party says from the moment it answers (with audio on): a
+    /// person's "hello", a machine's greeting.
+    pub audio: Option<Pcm>,
 }
 
 impl Default for NumberBehaviour {
@@ -135,6 +143,7 @@ impl Default for NumberBehaviour {
             fail: false,
             talk: None,
             machine: false,
+            audio: None,
         }
     }
 }
@@ -181,6 +190,10 @@ pub enum Stim {
     /// The agent writes back on a digital task.
     Reply(AgentIdx, TaskId),
     LegHangUp(LegId),
+    /// A party starts saying something (with audio on).
+    Play(Leg, Pcm),
+    /// The next 20 ms of audio.
+    AudioTick,
     /// A scripted step, handled by [`Hooks::script`].
     Script(usize),
 }
@@ -252,6 +265,10 @@ pub struct Driver {
     live_legs: BTreeMap<LegId, ()>,
     prompt_len: Vec<SimDuration>,
     steps: u64,
+    /// The media plane and the parties' sound, when the run has audio.
+    audio: Option<Box<AudioSim>>,
+    /// An audio tick is scheduled.
+    ticking: bool,
 }
 
 impl Driver {
@@ -278,6 +295,49 @@ impl Driver {
             live_legs: BTreeMap::new(),
             undelivered: BTreeSet::new(),
             steps: 0,
+            audio: None,
+            ticking: false,
+        }
+    }
+
+    /// Runs the media plane beside the engine: prompts with audio play from
+    /// it, parties' sound goes through it, keys and machines are heard by it.
+    pub fn enable_audio(&mut self, audio: AudioSim) {
+        self.audio = Some(Box::new(audio));
+    }
+
+    /// The run's audio, if it has any.
+    pub fn audio(&self) -> Option<&AudioSim> {
+        self.audio.as_deref()
+    }
+
+    /// A party starts saying `pcm` now (with audio on; ignored otherwise).
+    pub fn play(&mut self, leg: Leg, pcm: Pcm) {
+        if let Some(a) = self.audio.as_mut() {
+            a.play(leg, pcm);
+        }
+        self.keep_ticking();
+    }
+
+    /// A party sends keys as RFC 4733 telephone-events (with audio on).
+    pub fn telephone_events(&mut self, leg: Leg, digits: &[Digit]) {
+        let mut inputs = Vec::new();
+        if let Some(a) = self.audio.as_mut() {
+            for d in digits {
+                a.telephone_event(leg, *d);
+            }
+            a.drain(&mut inputs);
+        }
+        for i in inputs {
+            let _ = self.input(i);
+        }
+    }
+
+    /// Schedules the next audio tick while the media has anything to do.
+    fn keep_ticking(&mut self) {
+        if !self.ticking && self.audio.as_ref().is_some_and(|a| a.active()) {
+            self.ticking = true;
+            self.schedule(self.now + TICK, Stim::AudioTick);
         }
     }
 
@@ -365,6 +425,16 @@ impl Driver {
     /// Feeds one input to the engine now (outputs are drained by the loop).
     pub fn input(&mut self, input: Input) -> Result<(), Refusal> {
         self.steps += 1;
+        // A party that hangs up is gone from the media too (as the network tells both).
+        let gone = match &input {
+            Input::CustomerHungUp { call } => Some(Leg::Customer(*call)),
+            Input::LegHungUp { leg } => Some(Leg::External(*leg)),
+            _ => None,
+        };
+        if let (Some(leg), Some(a)) = (gone, self.audio.as_mut()) {
+            a.silence(leg);
+            a.media.hung_up(leg);
+        }
         self.engine.handle(self.now, input)
     }
 
@@ -435,8 +505,15 @@ impl Driver {
     pub fn drain(&mut self, hooks: &mut impl Hooks) {
         while let Some(out) = self.engine.poll_output() {
             self.react(&out);
+            if let (Some(a), Output::Effect(e)) = (self.audio.as_mut(), &out) {
+                a.media.effect(e);
+                if let Effect::Release { leg } = e {
+                    a.silence(*leg);
+                }
+            }
             hooks.output(self.now, out, &self.engine);
         }
+        self.keep_ticking();
     }
 
     fn apply(&mut self, stim: Stim, hooks: &mut impl Hooks) {
@@ -447,6 +524,13 @@ impl Driver {
         let input = match stim {
             Stim::Arrive(call) => {
                 hooks.arrival(self, call);
+                let Some(c) = self.callers.get(&call) else {
+                    return;
+                };
+                if let (Some(pcm), Arrival::Call { .. }) = (&c.b.audio, &c.b.arrival) {
+                    let pcm = pcm.clone();
+                    self.play(Leg::Customer(call), pcm);
+                }
                 let Some(c) = self.callers.get(&call) else {
                     return;
                 };
@@ -594,6 +678,22 @@ impl Driver {
                 hooks.script(self, i);
                 return;
             }
+            Stim::Play(leg, pcm) => {
+                self.play(leg, pcm);
+                return;
+            }
+            Stim::AudioTick => {
+                self.ticking = false;
+                let mut inputs = Vec::new();
+                if let Some(a) = self.audio.as_mut() {
+                    a.tick(&mut inputs);
+                }
+                for i in inputs {
+                    let _ = self.input(i);
+                }
+                self.keep_ticking();
+                return;
+            }
         };
         if let Input::CustomerHungUp { call } = &input {
             self.callers.remove(call);
@@ -670,13 +770,16 @@ impl Driver {
                         return;
                     };
                     c.prompt = Some(*request);
+                    let timed = self.audio.as_ref().is_none_or(|a| !a.media.plays(*prompt));
                     let key = if *collect_digits && c.next_key < c.b.keys.len() {
                         c.next_key += 1;
                         Some((c.b.keys[c.next_key - 1], c.b.key_delay))
                     } else {
                         None
                     };
-                    self.schedule(now + len, Stim::PromptDone(*call, *request));
+                    if timed {
+                        self.schedule(now + len, Stim::PromptDone(*call, *request));
+                    }
                     if let Some((digit, delay)) = key {
                         self.schedule(now + delay, Stim::Key(*call, digit));
                     }
@@ -708,7 +811,7 @@ impl Driver {
                     request,
                     ..
                 } => {
-                    let b = self.numbers.get(number).copied().unwrap_or_default();
+                    let b = self.numbers.get(number).cloned().unwrap_or_default();
                     let (at, outcome) = if b.fail {
                         (now + SimDuration::from_secs(1), DialOutcome::Failed)
                     } else if b.busy {
@@ -723,6 +826,9 @@ impl Driver {
                     self.schedule(at, Stim::DialResult(*request, outcome));
                     if outcome.connected() {
                         self.live_legs.insert(*leg, ());
+                        if let Some(pcm) = b.audio.clone() {
+                            self.schedule(at, Stim::Play(Leg::External(*leg), pcm));
+                        }
                         if let Some(talk) = b.talk {
                             self.schedule(at + talk, Stim::LegHangUp(*leg));
                         }

@@ -2,8 +2,10 @@
 //!
 //! Drives the engine of `switchboard-core` in virtual time. [`driver`] is the
 //! loop with its virtual parties; [`scenario`] reads scenario files; [`runner`]
-//! replays one scenario with its invariants and expectations ([`expect`]).
+//! replays one scenario with its invariants and expectations ([`expect`]);
+//! [`audio`] runs the core's media plane with the parties' sound and recordings.
 
+pub mod audio;
 pub mod driver;
 pub mod expect;
 pub mod runner;

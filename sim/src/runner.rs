@@ -3,17 +3,19 @@
 //! invariants after every step and the expectations at their times.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use compact_str::CompactString;
 use switchboard_core::address::{Address, AddressKind};
+use switchboard_core::audio::g711::Law;
 use switchboard_core::config::PreviewAction;
 use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
 use switchboard_core::event::{EventKind, Presence};
 use switchboard_core::ids::*;
 use switchboard_core::legs::Leg;
+use switchboard_core::media::Media;
 use switchboard_core::message::{EmailHeaders, InboundMessage, MessageContent};
 use switchboard_core::render::{self, CallNames};
 use switchboard_core::stats::{Report, StatsCollector};
@@ -21,6 +23,7 @@ use switchboard_core::{
     AgentAction, Engine, EngineOptions, Input, Output, Refusal, SimDuration, SimTime, Tenant,
 };
 
+use crate::audio::AudioSim;
 use crate::driver::{
     AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour, Stim,
     WebRequest,
@@ -300,7 +303,18 @@ fn validate_expect(
         e.transfer_targets.is_some(),
         e.entry_point.is_some(),
         e.contacts_left.is_some(),
+        e.recording_length.is_some() || e.recording_gaps.is_some(),
     ];
+    if (e.recording_length.is_some() || e.recording_gaps.is_some())
+        && (e.caller.is_none() || !s.file.audio)
+    {
+        return Err(invalid(
+            s,
+            format!(
+                "{at}: recording_length and recording_gaps need caller = \"...\" and `audio = true`"
+            ),
+        ));
+    }
     if let Some(c) = &e.campaign
         && t.campaign_by_name(c).is_none()
     {
@@ -322,6 +336,53 @@ fn validate_expect(
         ));
     }
     Ok(when)
+}
+
+/// Checks a caller's recording, as read back from the WAV file written.
+fn check_recording(
+    e: &crate::scenario::ExpectSpec,
+    driver: &Driver,
+    task: Option<TaskId>,
+) -> Vec<String> {
+    let recorded = task.and_then(|t| driver.audio()?.recorded.get(&t));
+    let Some(r) = recorded else {
+        return vec!["the caller's call has no finished recording".to_string()];
+    };
+    let Some(path) = &r.path else {
+        return vec!["the recording was not written".to_string()];
+    };
+    let (samples, gaps) = match std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| switchboard_core::audio::wav::read_recording(&b))
+    {
+        Ok(x) => x,
+        Err(err) => return vec![format!("{}: {err}", path.display())],
+    };
+    let ms = |n: u64| SimDuration::from_millis(n / 8);
+    let mut bad = Vec::new();
+    if let Some(len) = e.recording_length
+        && ms(samples) != len
+    {
+        bad.push(format!("the recording lasts {}, not {len}", ms(samples)));
+    }
+    if let Some(want) = &e.recording_gaps {
+        let got: Vec<String> = gaps
+            .iter()
+            .map(|g| format!("{} for {}", ms(g.start), ms(g.len)))
+            .collect();
+        let want: Vec<String> = want
+            .iter()
+            .map(|g| format!("{} for {}", g.at, g.length))
+            .collect();
+        if got != want {
+            bad.push(format!(
+                "the recording's marked pauses are [{}], not [{}]",
+                got.join(", "),
+                want.join(", ")
+            ));
+        }
+    }
+    bad
 }
 
 /// Loads and replays a scenario file.
@@ -379,6 +440,57 @@ fn result(
 }
 
 /// Replays a loaded scenario.
+/// Where a scenario's recordings are written: `SWITCHBOARD_RECORDINGS` (a
+/// folder) if set, else the system's temporary folder; in a subfolder named
+/// after the scenario file.
+fn recordings_dir(s: &Scenario) -> PathBuf {
+    let base = std::env::var_os("SWITCHBOARD_RECORDINGS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("switchboard-recordings"));
+    let stem = s
+        .path
+        .file_stem()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default();
+    base.join(stem)
+}
+
+/// The media plane of a scenario with audio: the tenant's prompts read from
+/// their WAV files (relative to the configuration file).
+fn audio_for(s: &Scenario, tenant: &Tenant, dir: PathBuf) -> Result<AudioSim, LoadError> {
+    let config_dir = match &s.file.config {
+        crate::scenario::ConfigSource::Path(p) => s
+            .path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(p)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+        crate::scenario::ConfigSource::Inline(_) => {
+            s.path.parent().map(Path::to_path_buf).unwrap_or_default()
+        }
+    };
+    let prompts = tenant
+        .prompts
+        .iter()
+        .map(|p| {
+            if p.file.is_empty() {
+                return Ok(None);
+            }
+            crate::audio::load(&config_dir.join(&p.file))
+                .map(Some)
+                .map_err(|e| invalid(s, format!("prompts.{}.file: {e}", p.name)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let law = Law::MuLaw;
+    Ok(AudioSim::new(
+        Media::new(law, tenant.noise_removal, prompts),
+        law,
+        Some(dir),
+    ))
+}
+
 pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
     let tenant = match (&s.setup, &s.file.config_errors) {
         (Setup::Rejected(lines), Some(expected)) => return Ok(rejected(s, lines, expected)),
@@ -407,6 +519,9 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         },
     );
     let mut driver = Driver::new(engine);
+    if s.file.audio {
+        driver.enable_audio(audio_for(s, &tenant, recordings_dir(s))?);
+    }
 
     for (name, len) in &s.file.prompts {
         let p = tenant.prompt_by_name(name).ok_or_else(|| {
@@ -434,6 +549,11 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
                 fail: spec.fail,
                 talk: spec.talk,
                 machine: spec.machine,
+                audio: spec
+                    .audio
+                    .as_deref()
+                    .map(|f| steps::audio_file(s, &format!("numbers.\"{text}\".audio"), f))
+                    .transpose()?,
             },
         );
     }
@@ -561,6 +681,11 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
                 talk: c.talk,
                 keys: keys.into_iter().flatten().collect(),
                 key_delay: c.key_delay.unwrap_or(SimDuration::from_secs(1)),
+                audio: c
+                    .audio
+                    .as_deref()
+                    .map(|f| steps::audio_file(s, &format!("callers.{name}.audio"), f))
+                    .transpose()?,
             },
         );
         call_names.insert(call, name.clone());
@@ -759,7 +884,15 @@ impl Run<'_> {
             waiting: &waiting,
             report: &report,
         };
-        let bad = expect::check(e, &seen);
+        let mut bad = expect::check(e, &seen);
+        if e.recording_length.is_some() || e.recording_gaps.is_some() {
+            let task = e
+                .caller
+                .as_ref()
+                .and_then(|c| self.caller_calls.get(c))
+                .and_then(|call| self.call_tasks.get(call));
+            bad.extend(check_recording(e, driver, task.copied()));
+        }
         let when_text = match when {
             When::At(t) => t.to_string(),
             When::End => format!("end ({now})"),
@@ -969,6 +1102,25 @@ impl Hooks for Run<'_> {
                     r = r.and(driver.input(Input::CustomerDigit { call, digit }));
                 }
                 r
+            }
+            Action::PressTones(caller, keys) => {
+                let call = self.caller_calls[&caller];
+                let pcm: Vec<i16> = keys
+                    .iter()
+                    .flat_map(|d| crate::audio::tone(*d).to_vec())
+                    .collect();
+                driver.play(Leg::Customer(call), pcm.into());
+                Ok(())
+            }
+            Action::PressEvents(caller, keys) => {
+                let call = self.caller_calls[&caller];
+                driver.telephone_events(Leg::Customer(call), &keys);
+                Ok(())
+            }
+            Action::Play(caller, pcm) => {
+                let call = self.caller_calls[&caller];
+                driver.play(Leg::Customer(call), pcm);
+                Ok(())
             }
             Action::Reconfigure(text) => driver.input(Input::Reconfigure { config: text }),
             Action::LoadContacts(campaign, csv) => {

@@ -30,9 +30,15 @@ pub struct ScenarioFile {
     pub start: Option<String>,
     /// Stop the run at this virtual time (default: when nothing is left to happen).
     pub end: Option<SimDuration>,
-    /// How long each prompt plays in the simulator (default 3s).
+    /// How long each prompt plays in the simulator (default 3s); with `audio`, a
+    /// prompt with a WAV file plays for as long as the file.
     #[serde(default)]
     pub prompts: BTreeMap<String, SimDuration>,
+    /// Run the media plane: prompts and music from their WAV files, the parties'
+    /// `audio`, keys heard as tones or telephone-events, answering machines
+    /// heard, recordings written.
+    #[serde(default)]
+    pub audio: bool,
     #[serde(default)]
     pub agents: BTreeMap<String, AgentSpec>,
     #[serde(default)]
@@ -131,6 +137,9 @@ pub struct CallerSpec {
     /// Messages sent to this customer are not delivered.
     #[serde(default)]
     pub undelivered: bool,
+    /// A WAV file (relative to the scenario) the caller says from the moment the
+    /// call arrives (needs `audio = true`).
+    pub audio: Option<String>,
 }
 
 /// A part of a message an agent sends (an image shown in the body, an attachment).
@@ -164,9 +173,21 @@ pub struct NumberSpec {
     pub fail: bool,
     /// Hangs up this long after answering.
     pub talk: Option<SimDuration>,
-    /// An answering machine or voicemail answers (CMP-09).
+    /// An answering machine or voicemail answers (CMP-09), as the network reports it.
     #[serde(default)]
     pub machine: bool,
+    /// A WAV file (relative to the scenario) the party says from the moment it
+    /// answers: a person's "hello", a machine's greeting (needs `audio = true`).
+    pub audio: Option<String>,
+}
+
+/// A marked pause in a recording: where it starts (from the recording's start)
+/// and how long it lasts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GapSpec {
+    pub at: SimDuration,
+    pub length: SimDuration,
 }
 
 /// A scripted action at a time.
@@ -187,6 +208,11 @@ pub struct StepSpec {
     pub idle: Option<String>,
     /// Keys for `press`.
     pub keys: Option<String>,
+    /// How `press` sends its keys with `audio = true`: "tone" (in-band DTMF) or
+    /// "rfc4733" (telephone-events); without it the keys reach the engine as such.
+    pub via: Option<String>,
+    /// A WAV file (relative to the scenario) the caller says, for `play`.
+    pub audio: Option<String>,
     /// A consult or transfer target: an agent...
     pub to_agent: Option<String>,
     /// ...a queue...
@@ -238,6 +264,10 @@ pub struct StepSpec {
 pub struct ExpectSpec {
     /// A virtual time, or "end".
     pub at: String,
+    /// The recording of the caller's call (written by then) lasts this long...
+    pub recording_length: Option<SimDuration>,
+    /// ...and has exactly these pauses marked, each `{ at, length }` from its start.
+    pub recording_gaps: Option<Vec<GapSpec>>,
     pub agent: Option<String>,
     pub caller: Option<String>,
     pub queue: Option<String>,

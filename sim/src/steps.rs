@@ -2,10 +2,13 @@
 //! the tenant when the scenario loads (so a misspelt agent, queue or reason is a
 //! load error naming the step), and carried out at their time.
 
+use std::path::Path;
+
 use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
 use switchboard_core::ids::*;
 use switchboard_core::input::Target;
+use switchboard_core::media::Pcm;
 use switchboard_core::message::{
     EmailHeaders, InboundMessage, MessageContent, MessagePart, PartKind,
 };
@@ -49,6 +52,7 @@ pub const ACTIONS: &[&str] = &[
     "phone_fail",
     "hang_up",
     "press",
+    "play",
     "write",
     "send",
     "start_conversation",
@@ -104,6 +108,12 @@ pub enum Action {
     /// A dialled number hangs up.
     NumberHangUp(DialNumber),
     Press(String, Vec<Digit>),
+    /// Keys as in-band DTMF tones in the caller's audio.
+    PressTones(String, Vec<Digit>),
+    /// Keys as RFC 4733 telephone-events from the caller's phone.
+    PressEvents(String, Vec<Digit>),
+    /// The caller says something (a WAV fixture).
+    Play(String, Pcm),
     Reconfigure(String),
     /// A campaign's contact list is loaded (the CSV text).
     LoadContacts(CampaignIdx, String),
@@ -120,6 +130,19 @@ pub(crate) fn invalid(s: &Scenario, message: String) -> LoadError {
         path: s.path.display().to_string(),
         message,
     }
+}
+
+/// Loads a WAV file named in a scenario (relative to the scenario's folder);
+/// `what` says where it was named. Needs `audio = true`.
+pub(crate) fn audio_file(s: &Scenario, what: &str, rel: &str) -> Result<Pcm, LoadError> {
+    if !s.file.audio {
+        return Err(invalid(
+            s,
+            format!("{what}: audio needs `audio = true` at the top of the scenario"),
+        ));
+    }
+    let path = s.path.parent().unwrap_or(Path::new(".")).join(rel);
+    crate::audio::load(&path).map_err(|e| invalid(s, format!("{what}: {e}")))
 }
 
 pub(crate) fn parse_keys(s: &Scenario, what: &str, keys: &str) -> Result<Vec<Digit>, LoadError> {
@@ -405,7 +428,35 @@ pub fn resolve(s: &Scenario, t: &Tenant, n: usize, step: &StepSpec) -> Result<Ac
                 .keys
                 .as_deref()
                 .ok_or_else(|| needs("keys = \"...\""))?;
-            Action::Press(caller, parse_keys(s, &at, keys)?)
+            let keys = parse_keys(s, &at, keys)?;
+            match step.via.as_deref() {
+                None => Action::Press(caller, keys),
+                Some(_) if !s.file.audio => {
+                    return Err(invalid(
+                        s,
+                        format!("{at}: via needs `audio = true` at the top of the scenario"),
+                    ));
+                }
+                Some("tone") => Action::PressTones(caller, keys),
+                Some("rfc4733") => Action::PressEvents(caller, keys),
+                Some(other) => {
+                    return Err(invalid(
+                        s,
+                        format!("{at}: via = \"{other}\" is neither \"tone\" nor \"rfc4733\""),
+                    ));
+                }
+            }
+        }
+        "play" => {
+            let caller = step
+                .caller
+                .clone()
+                .ok_or_else(|| needs("caller = \"...\""))?;
+            let file = step
+                .audio
+                .as_deref()
+                .ok_or_else(|| needs("audio = \"<file.wav>\""))?;
+            Action::Play(caller, audio_file(s, &format!("{at}.audio"), file)?)
         }
         "write" => {
             let caller = step

@@ -107,6 +107,10 @@ const MAX_DEVIATION: f64 = 0.025;
 const PURITY: f32 = 0.75;
 /// Share of its expected tone energy each half block must hold.
 const PRESENCE: f32 = 0.6;
+/// Largest change of a tone's frequency between consecutive hits, in Hz.
+const MAX_DRIFT_HZ: f64 = 5.0;
+/// The same as a change of phase turn per half block, in radians.
+const MAX_DRIFT: f32 = (2.0 * core::f64::consts::PI * MAX_DRIFT_HZ * HALF as f64 / 8000.0) as f32;
 /// Consecutive hits that make a key-down.
 const HITS_TO_BEGIN: u8 = 3;
 /// Consecutive decisions without the key that make its key-up.
@@ -268,12 +272,23 @@ struct Half {
     energy: f32,
 }
 
+/// One decision's key (index row * 4 + column) and the phase turns of its
+/// row and column tones beyond nominal (radians per half block), which give
+/// their frequency errors.
+#[derive(Copy, Clone, Debug, PartialEq)]
+struct Hit {
+    key: u8,
+    turn: [f32; 2],
+}
+
 /// What the last decisions said about one key.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
 struct Persistence {
-    /// The key of the last hits (index row * 4 + column) and how many in a row.
+    /// The key of the last hits, how many in a row with steady frequencies,
+    /// and the phase turns of the last.
     candidate: Option<u8>,
     hits: u8,
+    turn: [f32; 2],
     /// The key currently down, and how many decisions in a row missed it.
     down: Option<u8>,
     misses: u8,
@@ -375,7 +390,7 @@ impl DtmfDetector {
 
     /// Whether the last three half blocks hold a key: its index (row * 4 +
     /// column), or `None`.
-    fn decide(&self) -> Option<u8> {
+    fn decide(&self) -> Option<Hit> {
         let t = &TABLES;
         let [h0, h1, h2] = &self.halves;
         // Per tone: rectangular power (A + B), Hann-block power (corrected for
@@ -383,6 +398,7 @@ impl DtmfDetector {
         let mut rect = [0.0f32; 8];
         let mut hann = [0.0f32; 8];
         let mut in_range = [false; 8];
+        let mut turn = [0.0f32; 8];
         for k in 0..8 {
             let rot = t.rot[k];
             let ra = h0.flat[k].add(rot.mul(h1.flat[k]));
@@ -395,6 +411,7 @@ impl DtmfDetector {
             let theta = atan2(z.im, z.re);
             let power = 0.5 * (xa.norm() + xb.norm());
             in_range[k] = theta.abs() <= t.theta_max[k];
+            turn[k] = theta;
             // Hann scalloping: the offset in bins of a 102-sample block is the
             // phase turn over π; the window's gain there is ≈ 1 - 0.645 δ².
             let delta = theta / core::f32::consts::PI;
@@ -448,19 +465,32 @@ impl DtmfDetector {
         if [h0, h1, h2].iter().any(|h| h.energy < PRESENCE * expected) {
             return None;
         }
-        u8::try_from(row * 4 + (col - 4)).ok()
+        Some(Hit {
+            key: u8::try_from(row * 4 + (col - 4)).ok()?,
+            turn: [turn[row], turn[col]],
+        })
     }
 
     /// Applies one decision to the key state; returns a key that just went down.
-    fn persist(&mut self, hit: Option<u8>) -> Option<u8> {
+    fn persist(&mut self, hit: Option<Hit>) -> Option<u8> {
         let s = &mut self.state;
-        if hit.is_some() && hit == s.candidate {
+        let key = hit.map(|h| h.key);
+        let steady = match hit {
+            Some(h) if key == s.candidate => h
+                .turn
+                .iter()
+                .zip(s.turn)
+                .all(|(now, before)| (now - before).abs() <= MAX_DRIFT),
+            _ => false,
+        };
+        if steady {
             s.hits = s.hits.saturating_add(1);
         } else {
-            s.candidate = hit;
-            s.hits = u8::from(hit.is_some());
+            s.hits = u8::from(key.is_some());
         }
-        if hit.is_some() && hit == s.down {
+        s.candidate = key;
+        s.turn = hit.map_or([0.0; 2], |h| h.turn);
+        if key.is_some() && key == s.down {
             s.misses = 0;
             return None;
         }
@@ -471,10 +501,10 @@ impl DtmfDetector {
                 s.misses = 0;
             }
         }
-        if hit.is_some() && s.hits >= HITS_TO_BEGIN {
-            s.down = hit;
+        if key.is_some() && s.hits >= HITS_TO_BEGIN {
+            s.down = key;
             s.misses = 0;
-            return hit;
+            return key;
         }
         None
     }

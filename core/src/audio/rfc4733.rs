@@ -12,14 +12,14 @@
 //! ```
 //!
 //! Events 0-9 are the digits, 10 is `*`, 11 is `#`, 12-15 are `A`-`D`
-//! (RFC 4733 §3.2); other events (flash, modem and fax tones...) are ignored.
-//! A payload may carry several blocks back to back (RFC 4733 §2.5.1.5: the
-//! blocks of earlier events sent again, oldest first); the last block is the
-//! current event.
+//! (RFC 4733 §3); other events (flash, modem and fax tones...) are ignored.
+//! A payload may carry several blocks back to back (RFC 4733 lets a sender
+//! pack the blocks of earlier events before the current one); the last block
+//! is the current event. A payload that is not whole blocks is refused.
 //!
 //! A sender sends one event as many packets with the same RTP timestamp (the
 //! event's start): a first packet, updates with a growing duration, and the
-//! end packet three times (RFC 4733 §2.5.1.4). [`EventReceiver`] reports the
+//! end packet three times (RFC 4733's retransmission of the final packet). [`EventReceiver`] reports the
 //! digit once, with the first packet of a new timestamp it sees, whichever
 //! that is (the start packets may be lost), and never again for later packets
 //! of that timestamp, even ones reordered after the next event's.
@@ -199,10 +199,7 @@ mod tests {
     #[test]
     fn malformed_payloads_are_errors() {
         for len in 0..4 {
-            assert_eq!(
-                parse(&[1u8; 3][..len]),
-                Err(EventError::TooShort { len })
-            );
+            assert_eq!(parse(&[1u8; 3][..len]), Err(EventError::TooShort { len }));
         }
         assert_eq!(parse(&[1u8; 6]), Err(EventError::PartialBlock { len: 6 }));
         let e = EventReceiver::new().receive(0, &[1, 2]).unwrap_err();
