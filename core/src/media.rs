@@ -61,7 +61,7 @@ pub enum RecordChunk {
     /// The recording begins (REC-01).
     Start,
     /// 20 ms of the call.
-    Audio(Box<[i16; FRAME]>),
+    Audio([i16; FRAME]),
     /// 20 ms paused: nothing recorded, the gap marked (REC-02).
     Paused,
     /// The recording ends.
@@ -396,11 +396,11 @@ impl Media {
         }
         let mut finished: smallvec::SmallVec<[(CallId, RequestId); 2]> = smallvec::SmallVec::new();
         for (leg, l) in self.legs.iter_mut() {
-            if let Some(p) = l.playing.as_mut() {
-                if p.next(&mut l.hears) {
-                    finished.extend(p.done);
-                    l.playing = None;
-                }
+            if let Some(p) = l.playing.as_mut()
+                && p.next(&mut l.hears)
+            {
+                finished.extend(p.done);
+                l.playing = None;
             }
             let mut payload = [0u8; FRAME];
             l.pipe.send(&l.hears, &mut payload);
@@ -425,7 +425,7 @@ impl Media {
                             }
                         }
                     }
-                    let mut frame = Box::new([0i16; FRAME]);
+                    let mut frame = [0i16; FRAME];
                     for (f, a) in frame.iter_mut().zip(sum) {
                         *f = a.clamp(i16::MIN as i32, i16::MAX as i32) as i16;
                     }

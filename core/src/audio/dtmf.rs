@@ -41,25 +41,34 @@
 //!    between A and B (51 samples apart) gives its offset from nominal to about
 //!    1 Hz at 15 dB SNR; the Hann window keeps the other group's tone out of
 //!    that phase.
-//! 6. **Purity**: the two tones hold at least 75% of the energy of the 153
-//!    samples (Asterisk's `DTMF_TO_TOTAL_ENERGY` asks 82% of one block). With
-//!    the frequency and relative-peak checks this is what rejects speech
-//!    (talk-off); a second-harmonic check, which spandsp dropped, is not used.
-//! 7. **Presence**: each of the three half blocks holds at least 60% of the
+//! 6. **Not a voice**: the measured column/row frequency ratio is not within
+//!    0.4% of 2:1, 3:2, 4:3, 5:3 or 5:2. Talk-off comes from a high voice whose
+//!    2nd and 3rd (or 3rd and 4th...) harmonics fall on a row and a column:
+//!    then the ratio is exact. The DTMF frequencies were chosen so that no
+//!    key's ratio is within 3.6% of these, so tones within ±1.5% (3% at most
+//!    in the ratio) stay 0.7% away.
+//! 7. **Purity**: the two tones hold at least 80% of the energy of the 153
+//!    samples (Asterisk's `DTMF_TO_TOTAL_ENERGY` asks about the same of one
+//!    block). This rejects most speech and noise; a second-harmonic check,
+//!    which spandsp dropped, is not used.
+//! 8. **Presence**: each of the three half blocks holds at least 60% of the
 //!    energy the two tones would put in it, so the tones fill (nearly) all
 //!    153 samples. This is what makes short bursts fail.
 //!
 //! # When a key is pressed
 //!
 //! Three consecutive hits of the same key (19 ms of analysis, stepped by
-//! 6.375 ms) make a key-down, reported once through `on_digit`. The key stays
-//! down until five consecutive decisions are not hits of it (or another key
-//! makes three hits), so a held key is one press and a dropout of a decision
-//! or two (noise, a 10 ms interruption) does not split it. With the presence
-//! check, a tone lasting 40 ms gives at least 3 hits at any alignment and one
-//! of 23 ms at most 2, so 40 ms tones are detected and 23 ms tones are not; a
-//! gap of 40 ms between two tones gives at least 8 non-hits, so two presses of
-//! the same key separated by it are two presses.
+//! 6.375 ms) whose tones stay within 8 Hz of their frequencies at the first of
+//! them (a key's tones are steady; a voice glides) make a key-down, reported
+//! once through `on_digit`. The key stays down until five consecutive
+//! decisions are not hits of it (or another key makes its three hits), so a
+//! held key is one press and a dropout of a decision or two (noise, a 10 ms
+//! interruption) does not split it. With the presence check, a tone lasting
+//! 40 ms gives at least 3 hits at any alignment and one of 23 ms at most 2,
+//! so 40 ms tones are detected and 23 ms tones are not (measured: every tone of
+//! 35 ms or more is heard, none of 25 ms or less); a gap of 40 ms between two
+//! tones gives at least 8 non-hits, so two presses of the same key separated
+//! by it are two presses.
 //!
 //! # Levels
 //!
@@ -104,13 +113,22 @@ const RELATIVE_PEAK: f32 = 6.31;
 /// Largest accepted frequency error, as a fraction of the nominal frequency.
 const MAX_DEVIATION: f64 = 0.025;
 /// Share of the energy the two tones must hold.
-const PURITY: f32 = 0.75;
+const PURITY: f32 = 0.8;
 /// Share of its expected tone energy each half block must hold.
 const PRESENCE: f32 = 0.6;
-/// Largest change of a tone's frequency between consecutive hits, in Hz.
-const MAX_DRIFT_HZ: f64 = 5.0;
+/// Hz per radian of phase turn per half block.
+const HZ_PER_TURN: f64 = 8000.0 / (2.0 * core::f64::consts::PI * HALF as f64);
+/// Largest change of a tone's frequency during a key-down's hits, in Hz.
+const MAX_DRIFT_HZ: f64 = 8.0;
 /// The same as a change of phase turn per half block, in radians.
-const MAX_DRIFT: f32 = (2.0 * core::f64::consts::PI * MAX_DRIFT_HZ * HALF as f64 / 8000.0) as f32;
+const MAX_DRIFT: f32 = (MAX_DRIFT_HZ / HZ_PER_TURN) as f32;
+/// Column over row frequency ratios of two low harmonics of one voice
+/// (2:1, 3:2, 4:3, 5:3, 5:2): none is within 3.6% of a key's ratio, so no
+/// pair of tones within ±1.5% of nominal (at most 3% off in ratio) comes within
+/// 0.7% of one.
+const HARMONIC_RATIOS: [f32; 5] = [2.0, 1.5, 4.0 / 3.0, 5.0 / 3.0, 2.5];
+/// How close to a harmonic ratio the measured ratio is refused (0.4%).
+const HARMONIC_WINDOW: f32 = 0.004;
 /// Consecutive hits that make a key-down.
 const HITS_TO_BEGIN: u8 = 3;
 /// Consecutive decisions without the key that make its key-up.
@@ -285,7 +303,7 @@ struct Hit {
 #[derive(Copy, Clone, Debug, Default, PartialEq)]
 struct Persistence {
     /// The key of the last hits, how many in a row with steady frequencies,
-    /// and the phase turns of the last.
+    /// and the phase turns of the first of them.
     candidate: Option<u8>,
     hits: u8,
     turn: [f32; 2],
@@ -456,7 +474,16 @@ impl DtmfDetector {
         if !in_range[row] || !in_range[col] {
             return None;
         }
-        // 6. Purity and 7. presence.
+        // 6. Not two harmonics of one voice.
+        let hz = |k: usize| TONES_HZ[k] as f32 + turn[k] * HZ_PER_TURN as f32;
+        let (fr, fc) = (hz(row), hz(col));
+        if HARMONIC_RATIOS
+            .iter()
+            .any(|h| (fc - h * fr).abs() <= HARMONIC_WINDOW * h * fr)
+        {
+            return None;
+        }
+        // 7. Purity and 8. presence.
         let expected = (pr + pc) * HALF as f32;
         let total = h0.energy + h1.energy + h2.energy;
         if 3.0 * expected < PURITY * total {
@@ -489,7 +516,9 @@ impl DtmfDetector {
             s.hits = u8::from(key.is_some());
         }
         s.candidate = key;
-        s.turn = hit.map_or([0.0; 2], |h| h.turn);
+        if !steady {
+            s.turn = hit.map_or([0.0; 2], |h| h.turn);
+        }
         if key.is_some() && key == s.down {
             s.misses = 0;
             return None;
