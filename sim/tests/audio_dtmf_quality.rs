@@ -159,23 +159,22 @@ fn detection_at_15_db_snr_through_mu_law() {
     let mut failures = Vec::new();
     let mut totals = [0usize; 4];
     for (i, key) in KEYS.chars().enumerate() {
-        let _ = write!(out, "     {key}  |");
+        let mut cells = vec![format!("     {key} ")];
         for (j, snr) in [15.0, 12.0, 10.0, 8.0].into_iter().enumerate() {
             let ok = rate_at_snr(key, snr, TRIALS, 1000 + i as u64 * 10 + j as u64);
             totals[j] += ok;
-            let _ = write!(out, " {:5.1}% |", 100.0 * ok as f64 / TRIALS as f64);
+            cells.push(format!("{:5.1}%", 100.0 * ok as f64 / TRIALS as f64));
             if j == 0 && ok < TRIALS {
                 failures.push(format!("{key}: {ok}/{TRIALS} at 15 dB"));
             }
         }
-        out.pop();
-        out.push('\n');
+        let _ = writeln!(out, "{}", cells.join(" | "));
     }
-    let _ = write!(out, "    all |");
+    let mut cells = vec!["    all".to_string()];
     for t in totals {
-        let _ = write!(out, " {:5.1}% |", 100.0 * t as f64 / (16 * TRIALS) as f64);
+        cells.push(format!("{:5.1}%", 100.0 * t as f64 / (16 * TRIALS) as f64));
     }
-    out.pop();
+    let _ = writeln!(out, "{}", cells.join(" | "));
     println!("{out}");
     assert!(
         failures.is_empty(),
@@ -186,13 +185,13 @@ fn detection_at_15_db_snr_through_mu_law() {
 #[test]
 fn frequency_tolerance() {
     let mut out = String::from(
-        "\n(b) Frequency error: keys heard out of 16 (60 ms, -10 dBm0, mu-law)\n    error  | row tone | col tone | both same way | opposite ways\n",
+        "\n(b) Frequency error: keys heard out of 16 (60 ms, -10 dBm0, mu-law)\n    error   | row tone | col tone | both, same way | both, opposite ways\n",
     );
     let mut failures = Vec::new();
     for dev in [-5.0, -3.5, -3.0, -2.0, -1.5, 0.0, 1.5, 2.0, 3.0, 3.5, 5.0] {
         let d = dev / 100.0;
         let cases = [(d, 0.0), (0.0, d), (d, d), (d, -d)];
-        let _ = write!(out, "   {dev:+5.1}%  |");
+        let mut cells = vec![format!("   {dev:+5.1}% ")];
         for (c, (r, k)) in cases.into_iter().enumerate() {
             let n = KEYS
                 .chars()
@@ -204,7 +203,7 @@ fn frequency_tolerance() {
                     })
                 })
                 .count();
-            let _ = write!(out, " {n:>8} |");
+            cells.push(format!("{n:>8}"));
             let must = if f64::abs(dev) <= 1.5 {
                 Some(16)
             } else if f64::abs(dev) >= 3.5 {
@@ -216,8 +215,7 @@ fn frequency_tolerance() {
                 failures.push(format!("{dev:+}% case {c}: {n}/16"));
             }
         }
-        out.pop();
-        out.push('\n');
+        let _ = writeln!(out, "{}", cells.join(" | "));
     }
     // The measured acceptance band of each tone, in steps of 0.1%.
     out.push_str("    accepted band per tone (0.1% steps, the other tone exact):\n");
