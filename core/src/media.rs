@@ -158,6 +158,12 @@ impl Media {
         !self.legs.is_empty() || self.tasks.values().any(|t| t.recording != Recording::Off)
     }
 
+    /// The tenant's switch changed (a new configuration, NOI-02): legs set up from
+    /// now on follow it; a call in progress keeps what it had.
+    pub fn set_noise_removal(&mut self, on: bool) {
+        self.noise_removal = on;
+    }
+
     /// Whether noise removal runs on a leg.
     pub fn denoising(&self, leg: Leg) -> bool {
         self.legs.get(&leg).is_some_and(|l| l.pipe.denoising())

@@ -154,25 +154,27 @@ impl Load {
     }
 }
 
-/// Seconds to play the clip through `load` fresh states from `make`; `step`
-/// takes a state, the tick and the frame of the clip that leg is at.
+/// Seconds to play the clip through `load` fresh states from `make` (each
+/// round's states built before its clock starts); `step` takes a state, the
+/// tick and the frame of the clip that leg is at.
 fn measure<S>(
     n: usize,
     load: Load,
     mut make: impl FnMut() -> S,
     mut step: impl FnMut(&mut S, usize, usize),
 ) -> f64 {
-    let mut states: Vec<S> = (0..load.streams()).map(|_| make()).collect();
-    let start = Instant::now();
-    for round in states.chunks_mut(load.legs) {
+    let mut secs = 0.0;
+    for _ in 0..load.rounds {
+        let mut legs: Vec<S> = (0..load.legs).map(|_| make()).collect();
+        let start = Instant::now();
         for t in 0..n {
-            for (k, s) in round.iter_mut().enumerate() {
+            for (k, s) in legs.iter_mut().enumerate() {
                 step(s, t, (t + k * LEG_OFFSET) % n);
             }
         }
+        secs += start.elapsed().as_secs_f64();
+        drop(black_box(legs));
     }
-    let secs = start.elapsed().as_secs_f64();
-    drop(black_box(states));
     secs
 }
 
@@ -366,21 +368,20 @@ fn main() {
         "audio benchmark: speech_noise.wav ({clip_s:.1} s, {n} frames of 20 ms, mu-law), one thread, {runs} runs (medians)"
     );
     println!(
-        "  {:<27} {:>12} {:>16} {:>14} {:>13}",
-        "", "legs", "streams/core", "ns/20ms frame", "CPU ms/aud s"
+        "  {:<27} {:>11} {:>27} {:>14} {:>13}",
+        "", "legs x rounds", "streams/core (min-max)", "ns/20ms frame", "CPU ms/aud s"
     );
     let mut cost = [0f64; 3];
     for (c, slot) in main_cases.iter().zip(cost.iter_mut()) {
         let (med, lo, hi) = c.cost(clip_s);
         *slot = med;
+        let streams = format!("{:.1} ({:.1}-{:.1})", 1.0 / med, 1.0 / hi, 1.0 / lo);
         println!(
-            "  {:<27} {:>4} x {:<5} {:>6.1} ({:>5.1}-{:<5.1}) {:>9.0} {:>13.3}",
+            "  {:<27} {:>5} x {:<5} {:>27} {:>14.0} {:>13.3}",
             c.name,
             c.load.legs,
             c.load.rounds,
-            1.0 / med,
-            1.0 / hi,
-            1.0 / lo,
+            streams,
             ns_per_frame(med),
             med * 1e3
         );

@@ -435,6 +435,13 @@ impl Driver {
             a.silence(leg);
             a.media.hung_up(leg);
         }
+        if let (Input::Reconfigure { .. }, Some(a)) = (&input, self.audio.as_mut()) {
+            // The media follows the configuration in force (NOI-02).
+            let result = self.engine.handle(self.now, input);
+            a.media
+                .set_noise_removal(self.engine.tenant().noise_removal);
+            return result;
+        }
         self.engine.handle(self.now, input)
     }
 

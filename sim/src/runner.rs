@@ -304,7 +304,14 @@ fn validate_expect(
         e.entry_point.is_some(),
         e.contacts_left.is_some(),
         e.recording_length.is_some() || e.recording_gaps.is_some(),
+        e.noise_removal.is_some(),
     ];
+    if e.noise_removal.is_some() && (e.caller.is_none() || !s.file.audio) {
+        return Err(invalid(
+            s,
+            format!("{at}: noise_removal needs caller = \"...\" and `audio = true`"),
+        ));
+    }
     if (e.recording_length.is_some() || e.recording_gaps.is_some())
         && (e.caller.is_none() || !s.file.audio)
     {
@@ -892,6 +899,20 @@ impl Run<'_> {
                 .and_then(|c| self.caller_calls.get(c))
                 .and_then(|call| self.call_tasks.get(call));
             bad.extend(check_recording(e, driver, task.copied()));
+        }
+        if let Some(want) = e.noise_removal {
+            let call = e.caller.as_ref().and_then(|c| self.caller_calls.get(c));
+            let got = call.is_some_and(|call| {
+                driver
+                    .audio()
+                    .is_some_and(|a| a.media.denoising(Leg::Customer(*call)))
+            });
+            if got != want {
+                bad.push(format!(
+                    "noise removal is {} on the caller's audio",
+                    if got { "on" } else { "off" }
+                ));
+            }
         }
         let when_text = match when {
             When::At(t) => t.to_string(),

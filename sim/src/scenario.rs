@@ -264,6 +264,8 @@ pub struct StepSpec {
 pub struct ExpectSpec {
     /// A virtual time, or "end".
     pub at: String,
+    /// Whether noise removal runs on the caller's audio (with `audio = true`).
+    pub noise_removal: Option<bool>,
     /// The recording of the caller's call (written by then) lasts this long...
     pub recording_length: Option<SimDuration>,
     /// ...and has exactly these pauses marked, each `{ at, length }` from its start.

@@ -185,13 +185,13 @@ fn detection_at_15_db_snr_through_mu_law() {
 #[test]
 fn frequency_tolerance() {
     let mut out = String::from(
-        "\n(b) Frequency error: keys heard out of 16 (60 ms, -10 dBm0, mu-law)\n    error   | row tone | col tone | both, same way | both, opposite ways\n",
+        "\n(b) Frequency error: keys heard out of 16 (60 ms, -10 dBm0, mu-law)\n     error | row tone | col tone | both, same way | both, opposite ways\n",
     );
     let mut failures = Vec::new();
     for dev in [-5.0, -3.5, -3.0, -2.0, -1.5, 0.0, 1.5, 2.0, 3.0, 3.5, 5.0] {
         let d = dev / 100.0;
         let cases = [(d, 0.0), (0.0, d), (d, d), (d, -d)];
-        let mut cells = vec![format!("   {dev:+5.1}% ")];
+        let mut cells = vec![format!("    {dev:+5.1}%")];
         for (c, (r, k)) in cases.into_iter().enumerate() {
             let n = KEYS
                 .chars()
@@ -203,7 +203,7 @@ fn frequency_tolerance() {
                     })
                 })
                 .count();
-            cells.push(format!("{n:>8}"));
+            cells.push(format!("{n:>w$}", w = [8, 8, 14, 19][c]));
             let must = if f64::abs(dev) <= 1.5 {
                 Some(16)
             } else if f64::abs(dev) >= 3.5 {

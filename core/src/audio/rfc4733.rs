@@ -83,7 +83,7 @@ pub fn parse(payload: &[u8]) -> Result<TelephoneEvent, EventError> {
     if len < BLOCK {
         return Err(EventError::TooShort { len });
     }
-    if len % BLOCK != 0 {
+    if !len.is_multiple_of(BLOCK) {
         return Err(EventError::PartialBlock { len });
     }
     match payload.rchunks_exact(BLOCK).next() {
