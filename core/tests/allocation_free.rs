@@ -84,7 +84,7 @@ fn the_audio_path_allocates_nothing_per_frame() {
         leg: LegId(9),
         params: Box::new(AmdParams::default()),
     });
-    let mut step = |media: &mut Media, f: &[u8; FRAME]| {
+    let step = |media: &mut Media, f: &[u8; FRAME]| {
         media.receive(c, f);
         media.receive(a1, f);
         media.receive(a2, f);

@@ -36,7 +36,8 @@ fn effect(kind: u8, i: u8) -> Effect {
         0 => Effect::Mix(Box::new(Mix {
             task,
             talking: (0..(i % 4)).map(leg).collect(),
-            on_hold: (i % 2 == 0)
+            on_hold: i
+                .is_multiple_of(2)
                 .then_some(leg(i.wrapping_add(1)))
                 .into_iter()
                 .collect(),
