@@ -103,10 +103,11 @@ impl LegPipeline {
             heard.voice = d.process(&mut self.heard);
         }
         if let Some(amd) = self.amd.as_mut() {
+            // With noise removal, the detector listens to the cleaned audio and
+            // takes the network's voice-activity estimate as a veto: on a noisy
+            // line energy alone hears words everywhere (BENCHMARKS.md).
             let vad = self.denoiser.is_some().then_some(heard.voice);
-            // The detector listens to the leg as it came (the denoiser's
-            // voice-activity estimate tells it what is speech).
-            heard.machine = amd.process(pcm, vad);
+            heard.machine = amd.process(&self.heard, vad);
         }
         heard
     }
