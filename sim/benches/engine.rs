@@ -125,7 +125,6 @@ impl Bench<'_> {
                     talk: Some(t.talk),
                     keys: Vec::new(),
                     key_delay: SimDuration::ZERO,
-                    audio: None,
                 },
             );
             self.next += 1;

@@ -115,8 +115,6 @@ pub struct CallerBehaviour {
     pub keys: Vec<Digit>,
     /// How long into a menu prompt the key is pressed.
     pub key_delay: SimDuration,
-    /// What the caller says from the moment the call arrives (with audio on).
-    pub audio: Option<Pcm>,
 }
 
 /// How a number the engine dials behaves (a consulted expert, a customer called back).
@@ -190,8 +188,9 @@ pub enum Stim {
     /// The agent writes back on a digital task.
     Reply(AgentIdx, TaskId),
     LegHangUp(LegId),
-    /// A party starts saying something (with audio on).
-    Play(Leg, Pcm),
+    /// A party starts saying something (with audio on). Boxed: the heap's
+    /// entries stay small.
+    Play(Box<(Leg, Pcm)>),
     /// The next 20 ms of audio.
     AudioTick,
     /// A scripted step, handled by [`Hooks::script`].
@@ -269,6 +268,9 @@ pub struct Driver {
     audio: Option<Box<AudioSim>>,
     /// An audio tick is scheduled.
     ticking: bool,
+    /// What callers say from the moment their call arrives (with audio on);
+    /// kept apart so that a caller without audio stays small.
+    caller_audio: BTreeMap<CallId, Pcm>,
 }
 
 impl Driver {
@@ -297,7 +299,13 @@ impl Driver {
             steps: 0,
             audio: None,
             ticking: false,
+            caller_audio: BTreeMap::new(),
         }
+    }
+
+    /// What a caller says from the moment its call arrives (with audio on).
+    pub fn set_caller_audio(&mut self, call: CallId, pcm: Pcm) {
+        self.caller_audio.insert(call, pcm);
     }
 
     /// Runs the media plane beside the engine: prompts with audio play from
@@ -425,24 +433,35 @@ impl Driver {
     /// Feeds one input to the engine now (outputs are drained by the loop).
     pub fn input(&mut self, input: Input) -> Result<(), Refusal> {
         self.steps += 1;
+        if self.audio.is_some() {
+            return self.input_with_audio(input);
+        }
+        self.engine.handle(self.now, input)
+    }
+
+    /// [`Driver::input`] with the media plane beside the engine (kept out of
+    /// the way of runs without audio).
+    #[inline(never)]
+    fn input_with_audio(&mut self, input: Input) -> Result<(), Refusal> {
         // A party that hangs up is gone from the media too (as the network tells both).
         let gone = match &input {
             Input::CustomerHungUp { call } => Some(Leg::Customer(*call)),
             Input::LegHungUp { leg } => Some(Leg::External(*leg)),
             _ => None,
         };
-        if let (Some(leg), Some(a)) = (gone, self.audio.as_mut()) {
-            a.silence(leg);
-            a.media.hung_up(leg);
+        let reconfigure = matches!(input, Input::Reconfigure { .. });
+        let result = self.engine.handle(self.now, input);
+        if let Some(a) = self.audio.as_mut() {
+            if let Some(leg) = gone {
+                a.silence(leg);
+                a.media.hung_up(leg);
+            }
+            if reconfigure {
+                // The media follows the configuration in force (NOI-02).
+                a.media.set_noise_removal(self.engine.tenant().noise_removal);
+            }
         }
-        if let (Input::Reconfigure { .. }, Some(a)) = (&input, self.audio.as_mut()) {
-            // The media follows the configuration in force (NOI-02).
-            let result = self.engine.handle(self.now, input);
-            a.media
-                .set_noise_removal(self.engine.tenant().noise_removal);
-            return result;
-        }
-        self.engine.handle(self.now, input)
+        result
     }
 
     /// Whether anything is still scheduled (a stimulus or an engine timer).
@@ -510,6 +529,18 @@ impl Driver {
 
     /// Drains the engine's outputs into the parties and the hooks.
     pub fn drain(&mut self, hooks: &mut impl Hooks) {
+        if self.audio.is_some() {
+            return self.drain_with_audio(hooks);
+        }
+        while let Some(out) = self.engine.poll_output() {
+            self.react(&out);
+            hooks.output(self.now, out, &self.engine);
+        }
+    }
+
+    /// [`Driver::drain`] with the media plane: it sees every effect too.
+    #[inline(never)]
+    fn drain_with_audio(&mut self, hooks: &mut impl Hooks) {
         while let Some(out) = self.engine.poll_output() {
             self.react(&out);
             if let (Some(a), Output::Effect(e)) = (self.audio.as_mut(), &out) {
@@ -534,8 +565,9 @@ impl Driver {
                 let Some(c) = self.callers.get(&call) else {
                     return;
                 };
-                if let (Some(pcm), Arrival::Call { .. }) = (&c.b.audio, &c.b.arrival) {
-                    let pcm = pcm.clone();
+                if matches!(c.b.arrival, Arrival::Call { .. })
+                    && let Some(pcm) = self.caller_audio.remove(&call)
+                {
                     self.play(Leg::Customer(call), pcm);
                 }
                 let Some(c) = self.callers.get(&call) else {
@@ -685,7 +717,8 @@ impl Driver {
                 hooks.script(self, i);
                 return;
             }
-            Stim::Play(leg, pcm) => {
+            Stim::Play(p) => {
+                let (leg, pcm) = *p;
                 self.play(leg, pcm);
                 return;
             }
@@ -834,7 +867,7 @@ impl Driver {
                     if outcome.connected() {
                         self.live_legs.insert(*leg, ());
                         if let Some(pcm) = b.audio.clone() {
-                            self.schedule(at, Stim::Play(Leg::External(*leg), pcm));
+                            self.schedule(at, Stim::Play(Box::new((Leg::External(*leg), pcm))));
                         }
                         if let Some(talk) = b.talk {
                             self.schedule(at + talk, Stim::LegHangUp(*leg));

@@ -688,13 +688,11 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
                 talk: c.talk,
                 keys: keys.into_iter().flatten().collect(),
                 key_delay: c.key_delay.unwrap_or(SimDuration::from_secs(1)),
-                audio: c
-                    .audio
-                    .as_deref()
-                    .map(|f| steps::audio_file(s, &format!("callers.{name}.audio"), f))
-                    .transpose()?,
             },
         );
+        if let Some(f) = &c.audio {
+            driver.set_caller_audio(call, steps::audio_file(s, &format!("callers.{name}.audio"), f)?);
+        }
         call_names.insert(call, name.clone());
         caller_calls.insert(name.clone(), call);
     }
