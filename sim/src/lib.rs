@@ -7,6 +7,7 @@
 
 pub mod audio;
 pub mod driver;
+pub mod plan;
 pub mod expect;
 pub mod runner;
 pub mod scenario;
