@@ -1,8 +1,9 @@
-//! The `switchboard` command: replay scenarios, check configurations (and, in
-//! later versions, plan capacity and serve production). This file only parses
+//! The `switchboard` command: replay scenarios, check configurations, plan
+//! capacity (and, in later versions, serve production). This file only parses
 //! the command line; each command lives in its own module.
 
 mod check;
+mod plan;
 mod replay;
 
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ enum Command {
         #[arg(long = "contacts", value_name = "CAMPAIGN=FILE")]
         contacts: Vec<String>,
     },
+    /// Plan capacity: run the real engine on synthetic traffic, per staffing
+    /// level and interval, with confidence intervals and the Erlang reference.
+    Plan(Box<plan::PlanArgs>),
 }
 
 fn main() -> ExitCode {
@@ -50,5 +54,6 @@ fn main() -> ExitCode {
             stats,
         } => replay::run(paths, trace, stats),
         Command::Check { config, contacts } => check::run(&config, &contacts),
+        Command::Plan(args) => plan::run(*args),
     }
 }

@@ -24,6 +24,9 @@ use switchboard_core::media::Pcm;
 use switchboard_core::message::{InboundMessage, MessageContent};
 use switchboard_core::window::IdWindow;
 
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
 use crate::audio::{AudioSim, TICK};
 use switchboard_core::{
     AgentAction, Effect, Engine, Input, Notice, Output, PhoneEvent, Refusal, SimDuration, SimTime,
@@ -60,6 +63,9 @@ pub struct AgentBehaviour {
     /// Write back this long after engaging on a digital task and after each
     /// customer message.
     pub reply: Option<SimDuration>,
+    /// The chance (0 to 1) that the agent lets a ringing offer go unanswered,
+    /// drawn per offer from the driver's seeded generator (see [`Driver::set_seed`]).
+    pub no_answer: f64,
 }
 
 impl Default for AgentBehaviour {
@@ -75,6 +81,7 @@ impl Default for AgentBehaviour {
             after_rona: None,
             preview: None,
             reply: None,
+            no_answer: 0.0,
         }
     }
 }
@@ -271,6 +278,10 @@ pub struct Driver {
     /// What callers say from the moment their call arrives (with audio on);
     /// kept apart so that a caller without audio stays small.
     caller_audio: BTreeMap<CallId, Pcm>,
+    /// How numbers not set with [`Driver::set_number`] behave.
+    default_number: NumberBehaviour,
+    /// The parties' chance draws (agents' no-answer), seeded.
+    rng: ChaCha8Rng,
 }
 
 impl Driver {
@@ -300,7 +311,20 @@ impl Driver {
             audio: None,
             ticking: false,
             caller_audio: BTreeMap::new(),
+            default_number: NumberBehaviour::default(),
+            rng: ChaCha8Rng::seed_from_u64(0),
         }
+    }
+
+    /// Seeds the parties' chance draws.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
+    }
+
+    /// How numbers without their own behaviour answer (by default: after 3 s,
+    /// and they stay on the line until the agent ends).
+    pub fn set_default_number(&mut self, b: NumberBehaviour) {
+        self.default_number = b;
     }
 
     /// What a caller says from the moment its call arrives (with audio on).
@@ -458,7 +482,8 @@ impl Driver {
             }
             if reconfigure {
                 // The media follows the configuration in force (NOI-02).
-                a.media.set_noise_removal(self.engine.tenant().noise_removal);
+                a.media
+                    .set_noise_removal(self.engine.tenant().noise_removal);
             }
         }
         result
@@ -786,7 +811,8 @@ impl Driver {
                         self.schedule(ring_at, Stim::Phone(*agent, ring, PhoneEvent::Failed));
                     } else {
                         self.schedule(ring_at, Stim::Phone(*agent, ring, PhoneEvent::Ringing));
-                        if let Some(d) = b.answer {
+                        let ignores = b.no_answer > 0.0 && self.rng.random::<f64>() < b.no_answer;
+                        if let Some(d) = b.answer.filter(|_| !ignores) {
                             self.schedule(
                                 ring_at + d,
                                 Stim::Phone(*agent, ring, PhoneEvent::Answered),
@@ -851,7 +877,11 @@ impl Driver {
                     request,
                     ..
                 } => {
-                    let b = self.numbers.get(number).cloned().unwrap_or_default();
+                    let b = self
+                        .numbers
+                        .get(number)
+                        .cloned()
+                        .unwrap_or_else(|| self.default_number.clone());
                     let (at, outcome) = if b.fail {
                         (now + SimDuration::from_secs(1), DialOutcome::Failed)
                     } else if b.busy {

@@ -7,8 +7,8 @@
 
 pub mod audio;
 pub mod driver;
-pub mod plan;
 pub mod expect;
+pub mod plan;
 pub mod runner;
 pub mod scenario;
 pub mod steps;

@@ -691,7 +691,10 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
             },
         );
         if let Some(f) = &c.audio {
-            driver.set_caller_audio(call, steps::audio_file(s, &format!("callers.{name}.audio"), f)?);
+            driver.set_caller_audio(
+                call,
+                steps::audio_file(s, &format!("callers.{name}.audio"), f)?,
+            );
         }
         call_names.insert(call, name.clone());
         caller_calls.insert(name.clone(), call);

@@ -9,6 +9,11 @@
 
 pub mod erlang;
 pub mod plot;
+pub mod run;
+pub mod traffic;
+
+pub use run::run;
+pub use traffic::{Arrivals, Dist, Model, Staffing};
 
 use serde::Serialize;
 

@@ -1,0 +1,552 @@
+//! Running a plan: one replication is the real engine, driven by the
+//! simulator's virtual parties on the model's traffic, with the figures counted
+//! from the engine's events per interval of the day. Replications (with seeds
+//! derived from the plan's) and staffing levels are spread over threads; each
+//! engine stays on its thread. Memory does not grow with simulated time: callers
+//! are created one arrival ahead and only live tasks are remembered.
+
+use std::fmt::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use compact_str::CompactString;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use switchboard_core::event::{EventKind, TaskOutcome};
+use switchboard_core::ids::{AgentIdx, CallId, TaskId};
+use switchboard_core::window::IdWindow;
+use switchboard_core::{
+    AgentAction, Engine, EngineOptions, Input, Output, SimDuration, SimTime, Tenant,
+};
+
+use super::traffic::{Model, Staffing};
+use super::{Estimate, IntervalResult, LevelResult, Metrics, PlanResult, Target, erlang};
+use crate::driver::{
+    AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour,
+};
+
+const SUPPORT: &str = "+18005550100";
+
+/// The tenant a plan runs: one queue, one entry point, `agents` agents.
+fn config(m: &Model, agents: u32) -> String {
+    let mut c = format!(
+        r#"
+[tenant]
+name = "plan"
+timezone = "UTC"
+concurrent_call_limit = 100000
+
+[wrap_up]
+reasons = ["Done"]
+
+[profiles.voice]
+voice = 1
+
+[teams.all]
+
+[prompts.offer]
+text = "Press 1 to be called back."
+
+[prompts.confirm]
+text = "We will call you back."
+
+[queues.support]
+teams = ["all"]
+handle_time_estimate = "{aht}s"
+
+[entry_points.Support]
+queue_type = "inbound"
+channel = "telephony"
+service_level = "{threshold}ms"
+flow = "direct"
+support_numbers = ["{SUPPORT}"]
+
+[flows.direct]
+start = "queue"
+[flows.direct.steps.queue]
+type = "queue"
+queue = "support"
+"#,
+        aht = m.handle.mean().round().max(1.0) as u64,
+        threshold = (m.threshold_s * 1000.0).round() as u64,
+    );
+    if let Some((after, _)) = m.callback {
+        let _ = write!(
+            c,
+            "callback = {{ after = \"{}ms\", every = \"120s\", key = \"1\", prompt = \"offer\", confirm = \"confirm\" }}\n",
+            (after * 1000.0).round() as u64
+        );
+    }
+    for i in 0..agents {
+        let _ = write!(
+            c,
+            "\n[agents.a{i:05}]\nname = \"Agent {i}\"\ndn = \"{}\"\nteam = \"all\"\nprofile = \"voice\"\n",
+            100_000 + i
+        );
+    }
+    c
+}
+
+/// Sums of one interval of the day in one replication.
+#[derive(Clone, Copy, Default)]
+struct Sums {
+    offered: u64,
+    answered: u64,
+    within: u64,
+    wait_s: f64,
+    abandoned: u64,
+    callbacks: u64,
+    busy_s: f64,
+    staffed_s: f64,
+}
+
+impl Sums {
+    fn add(&mut self, o: &Sums) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.within += o.within;
+        self.wait_s += o.wait_s;
+        self.abandoned += o.abandoned;
+        self.callbacks += o.callbacks;
+        self.busy_s += o.busy_s;
+        self.staffed_s += o.staffed_s;
+    }
+
+    /// The figures, in the order of [`Metrics`]' fields.
+    fn figures(&self) -> [f64; 7] {
+        let r = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        [
+            self.offered as f64,
+            r(self.within as f64, self.offered as f64),
+            r(self.within as f64, self.answered as f64),
+            r(self.wait_s, self.answered as f64),
+            r(self.abandoned as f64, self.offered as f64),
+            r(self.callbacks as f64, self.offered as f64),
+            r(self.busy_s, self.staffed_s),
+        ]
+    }
+}
+
+/// What is remembered of a live task.
+#[derive(Clone, Copy)]
+struct Live {
+    /// Interval of the day it arrived in; `None` during the warm-up.
+    interval: Option<usize>,
+    answered_at: Option<SimTime>,
+    callback: bool,
+}
+
+/// One replication at one staffing level: the hooks that feed callers and count.
+struct Replication<'m> {
+    m: &'m Model,
+    rng: ChaCha8Rng,
+    next_at: f64,
+    next_call: u64,
+    from: CompactString,
+    to: CompactString,
+    callers_left: bool,
+    live: IdWindow<TaskId, Live>,
+    sums: Vec<Sums>,
+    interval_s: u64,
+    threshold: SimDuration,
+    warm_up: SimTime,
+    horizon: SimTime,
+}
+
+impl Replication<'_> {
+    fn interval_of(&self, t: SimTime) -> Option<usize> {
+        if t < self.warm_up {
+            return None;
+        }
+        let s = t.0 / 1_000_000;
+        Some(((s % 86400) / self.interval_s) as usize)
+    }
+
+    /// Schedules the next caller, if it arrives within the horizon.
+    fn add_next(&mut self, driver: &mut Driver) {
+        let Some(at) = self.m.arrivals.next(self.next_at, &mut self.rng) else {
+            self.callers_left = false;
+            return;
+        };
+        self.next_at = at;
+        let t = SimTime((at * 1e6) as u64);
+        if t >= self.horizon {
+            self.callers_left = false;
+            return;
+        }
+        let talk = self.m.handle.sample(&mut self.rng);
+        let patience = self.m.patience.as_ref().map(|p| p.sample(&mut self.rng));
+        let accepts = self
+            .m
+            .callback
+            .is_some_and(|(_, share)| rand::RngExt::random::<f64>(&mut self.rng) < share);
+        self.next_call += 1;
+        driver.add_caller(
+            CallId(self.next_call),
+            Some(t),
+            CallerBehaviour {
+                from: self.from.clone(),
+                arrival: Arrival::Call {
+                    to: self.to.clone(),
+                },
+                patience: patience.map(secs),
+                talk: Some(secs(talk)),
+                keys: if accepts {
+                    vec![switchboard_core::dtmf::Digit::ONE]
+                } else {
+                    Vec::new()
+                },
+                key_delay: SimDuration::from_secs(1),
+            },
+        );
+    }
+
+    /// Adds busy time from `from` to `to`, split over the intervals it spans.
+    fn busy(&mut self, from: SimTime, to: SimTime) {
+        let mut t = from.max(self.warm_up);
+        let len = self.interval_s * 1_000_000;
+        while t < to {
+            let end = SimTime((t.0 / len + 1) * len).min(to);
+            if let Some(i) = self.interval_of(t) {
+                self.sums[i].busy_s += (end.0 - t.0) as f64 / 1e6;
+            }
+            t = end;
+        }
+    }
+}
+
+fn secs(s: f64) -> SimDuration {
+    SimDuration((s.max(0.0) * 1e6) as u64)
+}
+
+impl Hooks for Replication<'_> {
+    fn output(&mut self, now: SimTime, out: Output, _engine: &Engine) {
+        let Output::Event(e) = out else { return };
+        match e.kind {
+            EventKind::TaskCreated { task, .. } => {
+                let interval = self.interval_of(now);
+                if let Some(i) = interval {
+                    self.sums[i].offered += 1;
+                }
+                self.live.insert(
+                    task,
+                    Live {
+                        interval,
+                        answered_at: None,
+                        callback: false,
+                    },
+                );
+            }
+            EventKind::TaskAnswered { task, waited, .. } => {
+                if let Some(l) = self.live.get_mut(&task) {
+                    l.answered_at = Some(now);
+                    if let (Some(i), false) = (l.interval, l.callback) {
+                        let s = &mut self.sums[i];
+                        s.answered += 1;
+                        s.wait_s += waited.0 as f64 / 1e6;
+                        if waited <= self.threshold {
+                            s.within += 1;
+                        }
+                    }
+                }
+            }
+            EventKind::CallbackRequested { task, .. } => {
+                if let Some(l) = self.live.get_mut(&task) {
+                    l.callback = true;
+                    if let Some(i) = l.interval {
+                        self.sums[i].callbacks += 1;
+                    }
+                }
+            }
+            EventKind::TaskClosed { task, outcome } => {
+                if let Some(l) = self.live.remove(&task) {
+                    if let (TaskOutcome::Abandoned { .. }, Some(i), false) =
+                        (outcome, l.interval, l.callback)
+                    {
+                        self.sums[i].abandoned += 1;
+                    }
+                    if let Some(at) = l.answered_at {
+                        self.busy(at, now);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn arrival(&mut self, driver: &mut Driver, _call: CallId) {
+        if self.callers_left {
+            self.add_next(driver);
+        }
+    }
+
+    fn script(&mut self, driver: &mut Driver, index: usize) {
+        // A staffing change at the start of interval `index` of its day.
+        let Staffing::Schedule { interval_s, .. } = &self.m.staffing else {
+            return;
+        };
+        let t = driver.now().0 / 1_000_000;
+        let want = self.m.agents_at(0, t);
+        let _ = index;
+        set_staffing(driver, want);
+        let next = SimTime(((t / interval_s) + 1) * interval_s * 1_000_000);
+        if next < self.horizon {
+            driver.schedule(next, crate::driver::Stim::Script(0));
+        }
+    }
+}
+
+/// Logs agents in or out so that `want` are logged in (those busy log out when
+/// they can: a refused logout is retried by the next change).
+fn set_staffing(driver: &mut Driver, want: u32) {
+    let n = driver.engine.tenant().agents.len() as u32;
+    for a in 0..n {
+        let agent = AgentIdx(a);
+        let on = driver
+            .engine
+            .agent_state(agent)
+            .is_some_and(|s| s != switchboard_core::event::AgentState::LoggedOut);
+        let action = match (a < want, on) {
+            (true, false) => AgentAction::Login,
+            (false, true) => AgentAction::Logout,
+            _ => continue,
+        };
+        let _ = driver.input(Input::Agent { agent, action });
+    }
+}
+
+/// Runs one replication at one staffing level; returns the sums per interval of the day.
+fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums> {
+    let mut driver = Driver::new(Engine::new(tenant.clone(), EngineOptions::default()));
+    driver.set_seed(seed ^ 0x5eed_a9e7);
+    let done = tenant.wrap_up_reason_by_name("Done");
+    let b = AgentBehaviour {
+        ring_delay: SimDuration::ZERO,
+        answer: Some(SimDuration::ZERO),
+        no_answer: m.no_answer,
+        wrap_up: done.map(|d| (d, secs(m.wrap_up_s))),
+        after_rona: Some((AfterRona::Available, SimDuration::ZERO)),
+        ..AgentBehaviour::default()
+    };
+    for a in 0..tenant.agents.len() {
+        driver.set_agent(AgentIdx(a as u32), b);
+    }
+    // Customers called back answer at once and talk for a mean handle time.
+    driver.set_default_number(NumberBehaviour {
+        answer: Some(SimDuration::from_secs(3)),
+        talk: Some(secs(m.handle.mean())),
+        ..NumberBehaviour::default()
+    });
+    let interval_s = m.interval_s();
+    let mut rep = Replication {
+        m,
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        next_at: 0.0,
+        next_call: 0,
+        from: CompactString::from("+15550000000"),
+        to: CompactString::from(SUPPORT),
+        callers_left: true,
+        live: IdWindow::default(),
+        sums: vec![Sums::default(); (86400 / interval_s) as usize],
+        interval_s,
+        threshold: secs(m.threshold_s),
+        warm_up: SimTime(m.warm_up_s * 1_000_000),
+        horizon: SimTime(m.horizon_s * 1_000_000),
+    };
+    match &m.staffing {
+        Staffing::Schedule { .. } => {
+            set_staffing(&mut driver, m.agents_at(level, 0));
+            if let Staffing::Schedule { interval_s, .. } = m.staffing {
+                driver.schedule(
+                    SimTime(interval_s * 1_000_000),
+                    crate::driver::Stim::Script(0),
+                );
+            }
+        }
+        _ => set_staffing(&mut driver, level),
+    }
+    rep.add_next(&mut driver);
+    driver.drain(&mut rep);
+    let horizon = rep.horizon;
+    driver.run(&mut rep, Some(horizon));
+    // Staffed time per interval of the day, over the counted days.
+    let counted = m.horizon_s - m.warm_up_s;
+    for (i, s) in rep.sums.iter_mut().enumerate() {
+        let start = i as u64 * interval_s;
+        // Seconds of this interval of the day within [warm_up, horizon).
+        let mut seconds = 0u64;
+        let mut day = 0u64;
+        while day * 86400 + start < m.horizon_s {
+            let a = (day * 86400 + start).max(m.warm_up_s);
+            let b = (day * 86400 + start + interval_s).min(m.horizon_s);
+            if b > a {
+                seconds += b - a;
+            }
+            day += 1;
+        }
+        let _ = counted;
+        s.staffed_s = seconds as f64 * m.agents_at(level, start) as f64;
+    }
+    rep.sums
+}
+
+/// A replication's seed: the plan's seed and the replication's number mixed
+/// (SplitMix64), so that replications are independent and reproducible.
+pub fn derive_seed(seed: u64, replication: u32) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(replication as u64 + 1));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The mean and 95% half-width of values over replications.
+fn estimate(values: &[f64]) -> Estimate {
+    let n = values.len();
+    let mean = values.iter().sum::<f64>() / n.max(1) as f64;
+    if n < 2 {
+        return Estimate {
+            mean,
+            half_width: 0.0,
+        };
+    }
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    Estimate {
+        mean,
+        half_width: student_t95(n - 1) * (var / n as f64).sqrt(),
+    }
+}
+
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom.
+fn student_t95(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => T[df - 1],
+        31..=60 => 2.000,
+        61..=120 => 1.980,
+        _ => 1.960,
+    }
+}
+
+/// Metrics from per-replication sums.
+fn metrics(reps: &[Sums]) -> Metrics {
+    let figs: Vec<[f64; 7]> = reps.iter().map(Sums::figures).collect();
+    let col = |k: usize| estimate(&figs.iter().map(|f| f[k]).collect::<Vec<_>>());
+    Metrics {
+        offered: col(0),
+        service_level: col(1),
+        service_level_among_answered: col(2),
+        asa: col(3),
+        abandonment: col(4),
+        callbacks: col(5),
+        occupancy: col(6),
+    }
+}
+
+/// Runs the plan. `progress` is told each time a replication finishes (from
+/// any thread).
+pub fn run(
+    m: &Model,
+    target: Option<Target>,
+    progress: &(dyn Fn() + Sync),
+) -> Result<PlanResult, String> {
+    m.check()?;
+    let levels = m.staffing.levels();
+    let max = levels.iter().copied().max().unwrap_or(0);
+    let tenant = Arc::new(
+        Tenant::from_toml(&config(m, max)).map_err(|e| format!("the plan's tenant: {}", e))?,
+    );
+    let jobs: Vec<(usize, u32)> = (0..levels.len())
+        .flat_map(|l| (0..m.replications).map(move |r| (l, r)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<Vec<Sums>>>> =
+        std::sync::Mutex::new(vec![None; jobs.len()]);
+    let threads = m.threads.clamp(1, 256).min(jobs.len() as u32);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let j = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(l, r)) = jobs.get(j) else { break };
+                    let sums = replicate(m, &tenant, levels[l], derive_seed(m.seed, r));
+                    if let Ok(mut v) = results.lock() {
+                        v[j] = Some(sums);
+                    }
+                    progress();
+                }
+            });
+        }
+    });
+    let results = results
+        .into_inner()
+        .map_err(|_| "a replication failed".to_string())?;
+    let interval_s = m.interval_s();
+    let mut out = Vec::new();
+    for (l, &level) in levels.iter().enumerate() {
+        let reps: Vec<&Vec<Sums>> = jobs
+            .iter()
+            .zip(&results)
+            .filter(|((jl, _), _)| *jl == l)
+            .filter_map(|(_, r)| r.as_ref())
+            .collect();
+        let totals: Vec<Sums> = reps
+            .iter()
+            .map(|r| {
+                let mut t = Sums::default();
+                r.iter().for_each(|s| t.add(s));
+                t
+            })
+            .collect();
+        let n_int = reps.first().map_or(0, |r| r.len());
+        let intervals = (0..n_int)
+            .map(|i| IntervalResult {
+                start_s: i as u64 * interval_s,
+                length_s: interval_s,
+                agents: m.agents_at(level, i as u64 * interval_s),
+                metrics: metrics(&reps.iter().map(|r| r[i]).collect::<Vec<_>>()),
+            })
+            .collect();
+        let analytic = match (&m.arrivals, &m.staffing, m.handle.exponential_mean()) {
+            (
+                super::traffic::Arrivals::Constant { per_hour },
+                Staffing::Fixed(_) | Staffing::Range(..),
+                Some(aht),
+            ) if m.wrap_up_s == 0.0 && m.callback.is_none() && m.no_answer == 0.0 => {
+                let rate = per_hour / 3600.0;
+                match m.patience.as_ref().map(|p| p.exponential_mean()) {
+                    None => erlang::erlang_c(rate, aht, level, m.threshold_s),
+                    Some(Some(p)) => erlang::erlang_a(rate, aht, p, level, m.threshold_s),
+                    Some(None) => None,
+                }
+            }
+            _ => None,
+        };
+        let overall = metrics(&totals);
+        let meets_target = target.map(|t| overall.service_level.mean * 100.0 >= t.percent);
+        out.push(LevelResult {
+            agents: level,
+            overall,
+            intervals,
+            analytic,
+            meets_target,
+        });
+    }
+    let recommended = out
+        .iter()
+        .find(|l| l.meets_target == Some(true))
+        .map(|l| l.agents);
+    Ok(PlanResult {
+        threshold_s: m.threshold_s,
+        replications: m.replications,
+        seed: m.seed,
+        horizon_s: m.horizon_s,
+        levels: out,
+        target,
+        recommended,
+    })
+}
