@@ -51,7 +51,7 @@ pub struct PlanArgs {
     /// The chance (0 to 1) that an agent lets an offer ring unanswered (RONA).
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     no_answer: f64,
-    /// Agents: a count (72) or a range to sweep (70..75).
+    /// Agents: a count (72), a range to sweep (70..75) or a list (70,72,75).
     #[arg(long, value_name = "N|A..B", conflicts_with = "schedule")]
     agents: Option<String>,
     /// Agents per interval: a CSV with 96 or 48 rows, the count in the last column.
@@ -160,7 +160,16 @@ fn model(a: &PlanArgs) -> Result<(Model, Option<Target>), String> {
 }
 
 fn parse_agents(s: &str) -> Result<Staffing, String> {
-    let bad = || format!("--agents \"{s}\" is neither a count (72) nor a range (70..75)");
+    let bad = || {
+        format!("--agents \"{s}\" is neither a count (72), a range (70..75) nor a list (70,72,75)")
+    };
+    if s.contains(',') {
+        let v = s
+            .split(',')
+            .map(|x| x.trim().parse::<u32>().map_err(|_| bad()))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Staffing::List(v));
+    }
     match s.split_once("..") {
         Some((a, b)) => {
             let a: u32 = a.trim().parse().map_err(|_| bad())?;
@@ -260,7 +269,7 @@ fn table(r: &PlanResult, per_interval: bool) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>7} {:>10} {:>12} {:>13} {:>11} {:>12} {:>10} {:>11}   {}",
+        "{:>7} {:>10} {:>12} {:>13} {:>11} {:>12} {:>10} {:>11}   analytic (SL %, ASA s, abandoned %)",
         "agents",
         "offered",
         "SL %",
@@ -269,7 +278,6 @@ fn table(r: &PlanResult, per_interval: bool) -> String {
         "abandoned %",
         "callback %",
         "occupancy %",
-        "analytic (SL %, ASA s, abandoned %)"
     );
     for l in &r.levels {
         let o = &l.overall;

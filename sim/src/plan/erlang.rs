@@ -695,7 +695,7 @@ mod fuzz_tmp {
         };
         let t0 = std::time::Instant::now();
         let mut worst = 0.0f64;
-        for _ in 0..200_000 {
+        for _ in 0..100_000 {
             let rate = 10f64.powf(next() * 8.0 - 5.0);
             let aht = 10f64.powf(next() * 5.0 - 1.0);
             let patience = 10f64.powf(next() * 7.0 - 2.0);

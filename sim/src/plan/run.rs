@@ -71,9 +71,9 @@ queue = "support"
         threshold = (m.threshold_s * 1000.0).round() as u64,
     );
     if let Some((after, _)) = m.callback {
-        let _ = write!(
+        let _ = writeln!(
             c,
-            "callback = {{ after = \"{}ms\", every = \"120s\", key = \"1\", prompt = \"offer\", confirm = \"confirm\" }}\n",
+            "callback = {{ after = \"{}ms\", every = \"120s\", key = \"1\", prompt = \"offer\", confirm = \"confirm\" }}",
             (after * 1000.0).round() as u64
         );
     }
@@ -514,7 +514,7 @@ pub fn run(
         let analytic = match (&m.arrivals, &m.staffing, m.handle.exponential_mean()) {
             (
                 super::traffic::Arrivals::Constant { per_hour },
-                Staffing::Fixed(_) | Staffing::Range(..),
+                Staffing::Fixed(_) | Staffing::Range(..) | Staffing::List(_),
                 Some(aht),
             ) if m.wrap_up_s == 0.0 && m.callback.is_none() && m.no_answer == 0.0 => {
                 let rate = per_hour / 3600.0;

@@ -182,6 +182,8 @@ pub enum Staffing {
     Fixed(u32),
     /// Every count from the first to the last, inclusive.
     Range(u32, u32),
+    /// These counts.
+    List(Vec<u32>),
     /// Agents per interval of the day, repeated every day.
     Schedule {
         interval_s: u64,
@@ -227,6 +229,7 @@ impl Staffing {
         match self {
             Staffing::Fixed(n) => vec![*n],
             Staffing::Range(a, b) => (*a..=*b).collect(),
+            Staffing::List(v) => v.clone(),
             Staffing::Schedule { agents, .. } => vec![agents.iter().copied().max().unwrap_or(0)],
         }
     }
