@@ -188,7 +188,7 @@ fn parse_target(s: &str) -> Result<Target, String> {
     let (p, t) = s.split_once('/').ok_or_else(bad)?;
     let percent: f64 = p.trim().trim_end_matches('%').parse().map_err(|_| bad())?;
     let seconds: f64 = t.trim().trim_end_matches('s').parse().map_err(|_| bad())?;
-    if !(0.0..=100.0).contains(&percent) || !(seconds.is_finite() && seconds > 0.0) {
+    if !((0.0..=100.0).contains(&percent) && seconds.is_finite() && seconds > 0.0) {
         return Err(bad());
     }
     Ok(Target { percent, seconds })

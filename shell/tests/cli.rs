@@ -261,3 +261,100 @@ fn check_validates_contact_lists_with_line_numbers() {
         "{err}"
     );
 }
+
+#[test]
+fn plan_prints_levels_with_the_erlang_reference_and_json() {
+    let o = switchboard(&[
+        "plan",
+        "--rate",
+        "100",
+        "--aht",
+        "180",
+        "--patience",
+        "120",
+        "--agents",
+        "6..8",
+        "--days",
+        "2",
+        "--replications",
+        "3",
+        "--threads",
+        "1",
+        "--target",
+        "80/20",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("Erlang A:"), "{out}");
+    assert!(out.contains("target 80% within 20 s"), "{out}");
+    assert!(
+        err.is_empty(),
+        "no progress bar when not on a terminal: {err}"
+    );
+    let o = switchboard(&[
+        "plan",
+        "--rate",
+        "100",
+        "--agents",
+        "7",
+        "--days",
+        "1",
+        "--replications",
+        "2",
+        "--json",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.trim_start().starts_with('{') && out.contains("\"service_level\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn plan_refuses_bad_options_with_a_sentence() {
+    let dir = temp_dir("plan");
+    let profile = dir.join("profile.csv");
+    std::fs::write(&profile, "start,calls\n09:00,10\n").expect("write");
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["plan", "--agents", "5"],
+            "give --rate CALLS_PER_HOUR or --profile FILE",
+        ),
+        (
+            &["plan", "--rate", "100"],
+            "give --agents N (or A..B) or --schedule FILE",
+        ),
+        (
+            &["plan", "--rate", "100", "--agents", "9..3"],
+            "the range runs backwards",
+        ),
+        (
+            &["plan", "--rate=-5", "--agents", "3"],
+            "--rate must be a positive number",
+        ),
+        (
+            &[
+                "plan", "--rate", "100", "--agents", "3", "--target", "eighty",
+            ],
+            "is not PERCENT/SECONDS",
+        ),
+        (
+            &[
+                "plan",
+                "--profile",
+                profile.to_str().expect("utf-8"),
+                "--agents",
+                "3",
+            ],
+            "1 intervals; a profile has 96 (15 minutes) or 48 (30 minutes)",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = switchboard(args);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one sentence: {err}");
+    }
+}
