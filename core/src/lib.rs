@@ -17,6 +17,7 @@ pub mod engine;
 pub mod event;
 pub mod ids;
 pub mod input;
+pub mod intervals;
 pub mod legs;
 pub mod matrix;
 pub mod media;

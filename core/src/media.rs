@@ -323,14 +323,6 @@ impl Media {
         self.heard(leg, heard);
     }
 
-    /// 20 ms of decoded audio from a leg (for drivers that decode themselves).
-    pub fn receive_pcm(&mut self, leg: Leg, pcm: &[i16; FRAME]) {
-        let l = self.leg(leg);
-        l.fresh = true;
-        let heard = l.pipe.receive_pcm(pcm);
-        self.heard(leg, heard);
-    }
-
     /// An RTP telephone-event (RFC 4733) from a leg: the same key as a tone.
     pub fn telephone_event(
         &mut self,
@@ -352,33 +344,16 @@ impl Media {
     /// What a leg's audio meant, for the engine: a customer's key (AUD-03), a
     /// dialled party's machine verdict (AUD-04).
     fn heard(&mut self, leg: Leg, heard: Heard) {
-        if let (Some(digit), Leg::Customer(call)) = (heard.digit, leg) {
-            self.out
-                .push_back(MediaOutput::Input(Input::CustomerDigit { call, digit }));
-        }
-        if let (Some(result), Leg::External(leg)) = (heard.machine, leg) {
-            self.out
-                .push_back(MediaOutput::Input(Input::MachineDetected { leg, result }));
-        }
+        tell_engine(&mut self.out, leg, heard);
     }
 
     /// The next 20 ms: legs that sent nothing are silent, every leg gets what
     /// it hears, every recorded task its frame.
     pub fn tick(&mut self) {
         // Silence from legs that sent nothing (AMD counts it).
-        let quiet: smallvec::SmallVec<[Leg; 8]> = self
-            .legs
-            .iter_mut()
-            .filter_map(|(leg, l)| {
-                let was = l.fresh;
-                l.fresh = false;
-                (!was).then_some(*leg)
-            })
-            .collect();
-        for leg in quiet {
-            if let Some(l) = self.legs.get_mut(&leg) {
-                let heard = l.pipe.silent();
-                self.heard(leg, heard);
+        for (leg, l) in self.legs.iter_mut() {
+            if !std::mem::replace(&mut l.fresh, false) {
+                tell_engine(&mut self.out, *leg, l.pipe.silent());
             }
         }
         // What each leg hears: its prompt or music, else the others talking with it.
@@ -448,6 +423,16 @@ impl Media {
     /// The next output, in order.
     pub fn poll(&mut self) -> Option<MediaOutput> {
         self.out.pop_front()
+    }
+}
+
+/// What a leg's audio meant, for the engine.
+fn tell_engine(out: &mut VecDeque<MediaOutput>, leg: Leg, heard: Heard) {
+    if let (Some(digit), Leg::Customer(call)) = (heard.digit, leg) {
+        out.push_back(MediaOutput::Input(Input::CustomerDigit { call, digit }));
+    }
+    if let (Some(result), Leg::External(leg)) = (heard.machine, leg) {
+        out.push_back(MediaOutput::Input(Input::MachineDetected { leg, result }));
     }
 }
 

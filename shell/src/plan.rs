@@ -240,20 +240,22 @@ fn plan_cmd(a: &PlanArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn pct(e: &plan::Estimate) -> String {
+/// An estimate as `mean±half-width` (the half-width left out when there is
+/// none), scaled (100 for percentages).
+fn est(e: &plan::Estimate, scale: f64) -> String {
     if e.half_width > 0.0 {
-        format!("{:.1}±{:.1}", e.mean * 100.0, e.half_width * 100.0)
+        format!("{:.1}±{:.1}", e.mean * scale, e.half_width * scale)
     } else {
-        format!("{:.1}", e.mean * 100.0)
+        format!("{:.1}", e.mean * scale)
     }
 }
 
+fn pct(e: &plan::Estimate) -> String {
+    est(e, 100.0)
+}
+
 fn secs(e: &plan::Estimate) -> String {
-    if e.half_width > 0.0 {
-        format!("{:.1}±{:.1}", e.mean, e.half_width)
-    } else {
-        format!("{:.1}", e.mean)
-    }
+    est(e, 1.0)
 }
 
 /// The tables: one row per staffing level (with the analytic reference beside

@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use switchboard_core::audio::FRAME;
+use switchboard_core::audio::dtmf;
 use switchboard_core::audio::g711::Law;
-use switchboard_core::audio::wav::{self, Gap, RecordingWriter};
+use switchboard_core::audio::rfc4733::TelephoneEvent;
+use switchboard_core::audio::wav::{self, Gap};
 use switchboard_core::dtmf::Digit;
 use switchboard_core::ids::TaskId;
 use switchboard_core::legs::Leg;
@@ -30,34 +32,15 @@ pub fn load(path: &Path) -> Result<Pcm, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A key as a DTMF tone: 100 ms of the two frequencies at -10 dBm0 each, then
-/// 100 ms of silence.
+/// A key as a DTMF tone: 100 ms of the two frequencies at about -10 dBm0 each,
+/// then 100 ms of silence.
 pub fn tone(digit: Digit) -> Pcm {
-    const ROWS: [f64; 4] = [697.0, 770.0, 852.0, 941.0];
-    const COLS: [f64; 4] = [1209.0, 1336.0, 1477.0, 1633.0];
-    let (r, c) = match digit.as_char() {
-        '1' => (0, 0),
-        '2' => (0, 1),
-        '3' => (0, 2),
-        'A' => (0, 3),
-        '4' => (1, 0),
-        '5' => (1, 1),
-        '6' => (1, 2),
-        'B' => (1, 3),
-        '7' => (2, 0),
-        '8' => (2, 1),
-        '9' => (2, 2),
-        'C' => (2, 3),
-        '*' => (3, 0),
-        '0' => (3, 1),
-        '#' => (3, 2),
-        _ => (3, 3),
-    };
+    let (row, col) = dtmf::frequencies(digit);
     let mut pcm = vec![0i16; 1600];
     for (i, s) in pcm.iter_mut().take(800).enumerate() {
         let t = i as f64 / 8000.0;
-        let v = 7000.0 * (2.0 * std::f64::consts::PI * ROWS[r] * t).sin()
-            + 7000.0 * (2.0 * std::f64::consts::PI * COLS[c] * t).sin();
+        let v = 7000.0 * (std::f64::consts::TAU * row * t).sin()
+            + 7000.0 * (std::f64::consts::TAU * col * t).sin();
         *s = v as i16;
     }
     pcm.into()
@@ -66,29 +49,25 @@ pub fn tone(digit: Digit) -> Pcm {
 /// RFC 4733 packets for one key: a start, two updates and three end packets
 /// (the end repeated, as senders do), each `(timestamp, payload)`.
 pub fn telephone_event_packets(digit: Digit, timestamp: u32) -> Vec<(u32, [u8; 4])> {
-    let event = match digit.as_char() {
-        c @ '0'..='9' => c as u8 - b'0',
-        '*' => 10,
-        '#' => 11,
-        c => c as u8 - b'A' + 12,
-    };
-    let volume = 10u8;
-    let mut packets = Vec::new();
-    for (end, duration) in [
+    [
         (false, 160u16),
         (false, 320),
         (false, 480),
         (true, 800),
         (true, 800),
         (true, 800),
-    ] {
-        let d = duration.to_be_bytes();
-        packets.push((
-            timestamp,
-            [event, (u8::from(end) << 7) | volume, d[0], d[1]],
-        ));
-    }
-    packets
+    ]
+    .into_iter()
+    .map(|(end, duration)| {
+        let e = TelephoneEvent {
+            event: TelephoneEvent::code(digit),
+            end,
+            volume: 10,
+            duration,
+        };
+        (timestamp, e.to_bytes())
+    })
+    .collect()
 }
 
 /// A finished recording.
@@ -101,13 +80,11 @@ pub struct Recorded {
     pub path: Option<PathBuf>,
 }
 
-/// A recording being made: the samples, and the paused stretches.
+/// A recording being made: the call's timeline, and the paused stretches in it.
 #[derive(Default)]
 struct Recording {
     samples: Vec<i16>,
-    /// (start, length) of each pause, in samples.
-    pauses: Vec<(u64, u64)>,
-    paused: bool,
+    gaps: Vec<Gap>,
 }
 
 /// The media side of a simulated run.
@@ -123,10 +100,9 @@ pub struct AudioSim {
     dir: Option<PathBuf>,
     /// The next RFC 4733 timestamp.
     rtp_clock: u32,
-    /// Problems met (a recording that could not be written).
+    /// Problems met (a recording that could not be written); the runner
+    /// reports them as failures.
     pub errors: Vec<String>,
-    /// Frames sent to the parties (what they heard), counted.
-    pub frames_out: u64,
 }
 
 impl AudioSim {
@@ -140,7 +116,6 @@ impl AudioSim {
             dir,
             rtp_clock: 0,
             errors: Vec::new(),
-            frames_out: 0,
         }
     }
 
@@ -196,7 +171,8 @@ impl AudioSim {
     pub fn drain(&mut self, inputs: &mut Vec<Input>) {
         while let Some(out) = self.media.poll() {
             match out {
-                MediaOutput::Frame { .. } => self.frames_out += 1,
+                // The virtual parties do not listen.
+                MediaOutput::Frame { .. } => {}
                 MediaOutput::Input(i) => inputs.push(i),
                 MediaOutput::Record { task, chunk } => self.record(task, chunk),
             }
@@ -210,20 +186,20 @@ impl AudioSim {
             }
             RecordChunk::Audio(frame) => {
                 if let Some(r) = self.recording.get_mut(&task) {
-                    r.paused = false;
                     r.samples.extend_from_slice(&frame[..]);
                 }
             }
             RecordChunk::Paused => {
                 if let Some(r) = self.recording.get_mut(&task) {
+                    // A pause goes on while nothing was recorded since it began.
                     let at = r.samples.len() as u64;
-                    match r.pauses.last_mut() {
-                        Some((start, len)) if r.paused && *start + *len == at => {
-                            *len += FRAME as u64
-                        }
-                        _ => r.pauses.push((at, FRAME as u64)),
+                    match r.gaps.last_mut() {
+                        Some(g) if g.start + g.len == at => g.len += FRAME as u64,
+                        _ => r.gaps.push(Gap {
+                            start: at,
+                            len: FRAME as u64,
+                        }),
                     }
-                    r.paused = true;
                     r.samples.extend_from_slice(&[0; FRAME]);
                 }
             }
@@ -238,24 +214,16 @@ impl AudioSim {
 
     /// Writes a finished recording (when the run writes them).
     fn finish(&mut self, task: TaskId, r: Recording) -> Recorded {
-        let gaps: Vec<Gap> = r
-            .pauses
-            .iter()
-            .map(|(start, len)| Gap {
-                start: *start,
-                len: *len,
-            })
-            .collect();
         let mut done = Recorded {
             samples: r.samples.len() as u64,
-            gaps: gaps.clone(),
+            gaps: r.gaps.clone(),
             path: None,
         };
         let Some(dir) = &self.dir else {
             return done;
         };
         let path = dir.join(format!("task-{}.wav", task.0));
-        match write_recording(&path, &r.samples, &r.pauses) {
+        match write_recording(&path, &r.samples, &r.gaps) {
             Ok(()) => done.path = Some(path),
             Err(e) => self.errors.push(format!(
                 "{}: cannot write the recording: {e}",
@@ -266,25 +234,13 @@ impl AudioSim {
     }
 }
 
-/// Writes a recording: audio and pauses in order, the pauses marked.
-fn write_recording(path: &Path, samples: &[i16], pauses: &[(u64, u64)]) -> Result<(), String> {
+/// Writes a recording file.
+fn write_recording(path: &Path, samples: &[i16], gaps: &[Gap]) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     }
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| e.to_string())?);
-    let mut w = RecordingWriter::new(&mut file).map_err(|e| e.to_string())?;
-    let mut at = 0u64;
-    for (start, len) in pauses {
-        let s = (*start as usize).min(samples.len());
-        w.audio(&samples[at as usize..s])
-            .map_err(|e| e.to_string())?;
-        w.pause(*len).map_err(|e| e.to_string())?;
-        at = (start + len).min(samples.len() as u64);
-    }
-    w.audio(&samples[at as usize..])
-        .map_err(|e| e.to_string())?;
-    let (_, gaps) = w.finish().map_err(|e| e.to_string())?;
-    wav::mark_gaps(&mut file, &gaps).map_err(|e| e.to_string())?;
+    wav::write_recording(&mut file, samples, gaps).map_err(|e| e.to_string())?;
     use std::io::Write;
     file.flush().map_err(|e| e.to_string())
 }

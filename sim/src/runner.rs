@@ -775,6 +775,11 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
             ));
         }
     }
+    // The audio side's own problems (a recording that could not be written, a
+    // malformed telephone-event) fail the scenario too.
+    for e in driver.audio().map_or(&[][..], |a| &a.errors[..]) {
+        run.fail(format!("audio: {e}"));
+    }
     let report = run.stats.report(finished);
     Ok(result(s, run.failures, run.trace, report, finished))
 }

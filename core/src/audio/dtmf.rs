@@ -88,6 +88,21 @@
 
 use crate::dtmf::Digit;
 
+/// The row (low group) and column (high group) frequencies of a key, in Hz
+/// (ITU-T Q.23), for whoever has to make the tone.
+pub fn frequencies(digit: Digit) -> (f64, f64) {
+    let key = digit.as_char();
+    for (r, row) in KEYS.iter().enumerate() {
+        for (c, k) in row.iter().enumerate() {
+            if *k == key {
+                return (TONES_HZ[r], TONES_HZ[4 + c]);
+            }
+        }
+    }
+    // Every digit is on the keypad; keep the last key rather than panic.
+    (TONES_HZ[3], TONES_HZ[7])
+}
+
 /// Samples in a half block.
 const HALF: usize = 51;
 /// The tones: rows (low group) then columns (high group), in Hz.
@@ -549,14 +564,7 @@ mod tests {
 
     /// The row and column frequencies of a key.
     fn freqs(key: char) -> (f64, f64) {
-        for (r, row) in KEYS.iter().enumerate() {
-            for (c, k) in row.iter().enumerate() {
-                if *k == key {
-                    return (TONES_HZ[r], TONES_HZ[4 + c]);
-                }
-            }
-        }
-        panic!("not a key: {key}")
+        frequencies(Digit::from_char(key).expect("a key"))
     }
 
     /// xorshift64* with Box-Muller: deterministic noise for the tests.

@@ -78,11 +78,6 @@ impl LegPipeline {
         self.denoiser.is_some()
     }
 
-    /// The leg's codec.
-    pub fn law(&self) -> Law {
-        self.law
-    }
-
     /// One frame of G.711 from the network (160 codes; a shorter payload is
     /// padded with silence, a longer one cut).
     pub fn receive(&mut self, payload: &[u8]) -> Heard {

@@ -45,6 +45,27 @@ pub struct TelephoneEvent {
 }
 
 impl TelephoneEvent {
+    /// The event of a DTMF key (RFC 4733 section 3.2: 0-9, * = 10, # = 11, A-D = 12-15).
+    pub fn code(digit: Digit) -> u8 {
+        match digit.as_char() {
+            c @ '0'..='9' => c as u8 - b'0',
+            '*' => 10,
+            '#' => 11,
+            c => (c as u8).saturating_sub(b'A').min(3) + 12,
+        }
+    }
+
+    /// The four bytes of the block, as sent.
+    pub fn to_bytes(&self) -> [u8; 4] {
+        let d = self.duration.to_be_bytes();
+        [
+            self.event,
+            (u8::from(self.end) << 7) | (self.volume & 0x3F),
+            d[0],
+            d[1],
+        ]
+    }
+
     /// The DTMF key of the event, if it is one (events 0-15).
     pub fn digit(&self) -> Option<Digit> {
         let c = match self.event {
@@ -145,6 +166,21 @@ impl EventReceiver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_encodes_and_parses_back() {
+        for c in "0123456789*#ABCD".chars() {
+            let d = Digit::from_char(c).unwrap();
+            let e = TelephoneEvent {
+                event: TelephoneEvent::code(d),
+                end: true,
+                volume: 10,
+                duration: 800,
+            };
+            assert_eq!(parse(&e.to_bytes()), Ok(e));
+            assert_eq!(e.digit(), Some(d));
+        }
+    }
 
     fn block(event: u8, end: bool, volume: u8, duration: u16) -> [u8; 4] {
         let d = duration.to_be_bytes();

@@ -189,6 +189,28 @@ impl<'w, W: Write + Seek> RecordingWriter<'w, W> {
     }
 }
 
+/// Writes a whole recording: `samples` hold the call's timeline, `gaps` the
+/// paused stretches in it (written as silence, whatever the samples there,
+/// and marked). Gaps are in order and do not overlap.
+pub fn write_recording<W: Write + Seek>(
+    out: &mut W,
+    samples: &[i16],
+    gaps: &[Gap],
+) -> Result<(), WavError> {
+    let mut w = RecordingWriter::new(out)?;
+    let len = samples.len() as u64;
+    let mut at = 0u64;
+    for g in gaps {
+        let start = g.start.clamp(at, len);
+        w.audio(&samples[at as usize..start as usize])?;
+        w.pause(g.len)?;
+        at = (start + g.len).min(len);
+    }
+    w.audio(&samples[at as usize..])?;
+    let (_, gaps) = w.finish()?;
+    mark_gaps(out, &gaps)
+}
+
 /// Appends the pause markers of `gaps` to a finished WAV file in `out` and
 /// fixes the RIFF size.
 pub fn mark_gaps<W: Write + Seek>(out: &mut W, gaps: &[Gap]) -> Result<(), WavError> {
@@ -359,6 +381,31 @@ mod tests {
         assert_eq!(s[0], 100);
         assert_eq!(s[8000], 0);
         assert_eq!(s[24000], 200);
+    }
+
+    #[test]
+    fn a_whole_timeline_writes_its_gaps_as_silence() {
+        let samples = vec![7i16; 24000];
+        let gaps = [
+            Gap {
+                start: 8000,
+                len: 4000,
+            },
+            Gap {
+                start: 20000,
+                len: 4000,
+            },
+        ];
+        let mut file = Cursor::new(Vec::new());
+        write_recording(&mut file, &samples, &gaps).unwrap();
+        let bytes = file.into_inner();
+        assert_eq!(read_recording(&bytes).unwrap(), (24000, gaps.to_vec()));
+        let mut r = hound::WavReader::new(Cursor::new(bytes)).unwrap();
+        let s: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
+        assert_eq!(
+            (s[7999], s[8000], s[11999], s[12000], s[23999]),
+            (7, 0, 0, 7, 0)
+        );
     }
 
     #[test]

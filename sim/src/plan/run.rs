@@ -1,6 +1,8 @@
 //! Running a plan: one replication is the real engine, driven by the
 //! simulator's virtual parties on the model's traffic, with the figures counted
-//! from the engine's events per interval of the day. Replications (with seeds
+//! from the engine's events per interval of the day by the core's
+//! `intervals::IntervalCollector` (the statistics' definitions live in the
+//! core). Replications (with seeds
 //! derived from the plan's) and staffing levels are spread over threads; each
 //! engine stays on its thread. Memory does not grow with simulated time: callers
 //! are created one arrival ahead and only live tasks are remembered.
@@ -12,9 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use compact_str::CompactString;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use switchboard_core::event::{EventKind, TaskOutcome};
-use switchboard_core::ids::{AgentIdx, CallId, TaskId};
-use switchboard_core::window::IdWindow;
+use switchboard_core::ids::{AgentIdx, CallId};
+use switchboard_core::intervals::{IntervalCollector, IntervalSums};
 use switchboard_core::{
     AgentAction, Engine, EngineOptions, Input, Output, SimDuration, SimTime, Tenant,
 };
@@ -87,53 +88,38 @@ queue = "support"
     c
 }
 
-/// Sums of one interval of the day in one replication.
+/// One interval of the day in one replication: what the engine's events
+/// gave (counted by the core's [`IntervalCollector`]) and the staffed time.
 #[derive(Clone, Copy, Default)]
 struct Sums {
-    offered: u64,
-    answered: u64,
-    within: u64,
-    wait_s: f64,
-    abandoned: u64,
-    callbacks: u64,
-    busy_s: f64,
+    counted: IntervalSums,
     staffed_s: f64,
 }
 
 impl Sums {
     fn add(&mut self, o: &Sums) {
-        self.offered += o.offered;
-        self.answered += o.answered;
-        self.within += o.within;
-        self.wait_s += o.wait_s;
-        self.abandoned += o.abandoned;
-        self.callbacks += o.callbacks;
-        self.busy_s += o.busy_s;
+        self.counted.add(&o.counted);
         self.staffed_s += o.staffed_s;
     }
 
     /// The figures, in the order of [`Metrics`]' fields.
     fn figures(&self) -> [f64; 7] {
-        let r = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        let c = &self.counted;
+        let occupancy = if self.staffed_s > 0.0 {
+            c.busy_s / self.staffed_s
+        } else {
+            0.0
+        };
         [
-            self.offered as f64,
-            r(self.within as f64, self.offered as f64),
-            r(self.within as f64, self.answered as f64),
-            r(self.wait_s, self.answered as f64),
-            r(self.abandoned as f64, self.offered as f64),
-            r(self.callbacks as f64, self.offered as f64),
-            r(self.busy_s, self.staffed_s),
+            c.offered as f64,
+            c.service_level(),
+            c.service_level_among_answered(),
+            c.asa(),
+            c.abandonment(),
+            c.callback_share(),
+            occupancy,
         ]
     }
-}
-
-/// What is remembered of a live task.
-#[derive(Clone, Copy)]
-struct Live {
-    /// Interval of the day it arrived in; `None` during the warm-up.
-    interval: Option<usize>,
-    answered_at: Option<SimTime>,
-    callback: bool,
 }
 
 /// One replication at one staffing level: the hooks that feed callers and count.
@@ -145,23 +131,11 @@ struct Replication<'m> {
     from: CompactString,
     to: CompactString,
     callers_left: bool,
-    live: IdWindow<TaskId, Live>,
-    sums: Vec<Sums>,
-    interval_s: u64,
-    threshold: SimDuration,
-    warm_up: SimTime,
+    counter: IntervalCollector,
     horizon: SimTime,
 }
 
 impl Replication<'_> {
-    fn interval_of(&self, t: SimTime) -> Option<usize> {
-        if t < self.warm_up {
-            return None;
-        }
-        let s = t.0 / 1_000_000;
-        Some(((s % 86400) / self.interval_s) as usize)
-    }
-
     /// Schedules the next caller, if it arrives within the horizon.
     fn add_next(&mut self, driver: &mut Driver) {
         let Some(at) = self.m.arrivals.next(self.next_at, &mut self.rng) else {
@@ -200,19 +174,6 @@ impl Replication<'_> {
             },
         );
     }
-
-    /// Adds busy time from `from` to `to`, split over the intervals it spans.
-    fn busy(&mut self, from: SimTime, to: SimTime) {
-        let mut t = from.max(self.warm_up);
-        let len = self.interval_s * 1_000_000;
-        while t < to {
-            let end = SimTime((t.0 / len + 1) * len).min(to);
-            if let Some(i) = self.interval_of(t) {
-                self.sums[i].busy_s += (end.0 - t.0) as f64 / 1e6;
-            }
-            t = end;
-        }
-    }
 }
 
 fn secs(s: f64) -> SimDuration {
@@ -220,57 +181,9 @@ fn secs(s: f64) -> SimDuration {
 }
 
 impl Hooks for Replication<'_> {
-    fn output(&mut self, now: SimTime, out: Output, _engine: &Engine) {
-        let Output::Event(e) = out else { return };
-        match e.kind {
-            EventKind::TaskCreated { task, .. } => {
-                let interval = self.interval_of(now);
-                if let Some(i) = interval {
-                    self.sums[i].offered += 1;
-                }
-                self.live.insert(
-                    task,
-                    Live {
-                        interval,
-                        answered_at: None,
-                        callback: false,
-                    },
-                );
-            }
-            EventKind::TaskAnswered { task, waited, .. } => {
-                if let Some(l) = self.live.get_mut(&task) {
-                    l.answered_at = Some(now);
-                    if let (Some(i), false) = (l.interval, l.callback) {
-                        let s = &mut self.sums[i];
-                        s.answered += 1;
-                        s.wait_s += waited.0 as f64 / 1e6;
-                        if waited <= self.threshold {
-                            s.within += 1;
-                        }
-                    }
-                }
-            }
-            EventKind::CallbackRequested { task, .. } => {
-                if let Some(l) = self.live.get_mut(&task) {
-                    l.callback = true;
-                    if let Some(i) = l.interval {
-                        self.sums[i].callbacks += 1;
-                    }
-                }
-            }
-            EventKind::TaskClosed { task, outcome } => {
-                if let Some(l) = self.live.remove(&task) {
-                    if let (TaskOutcome::Abandoned { .. }, Some(i), false) =
-                        (outcome, l.interval, l.callback)
-                    {
-                        self.sums[i].abandoned += 1;
-                    }
-                    if let Some(at) = l.answered_at {
-                        self.busy(at, now);
-                    }
-                }
-            }
-            _ => {}
+    fn output(&mut self, _now: SimTime, out: Output, _engine: &Engine) {
+        if let Output::Event(e) = out {
+            self.counter.observe(&e);
         }
     }
 
@@ -280,14 +193,13 @@ impl Hooks for Replication<'_> {
         }
     }
 
-    fn script(&mut self, driver: &mut Driver, index: usize) {
+    fn script(&mut self, driver: &mut Driver, _index: usize) {
         // A staffing change at the start of interval `index` of its day.
         let Staffing::Schedule { interval_s, .. } = &self.m.staffing else {
             return;
         };
         let t = driver.now().0 / 1_000_000;
         let want = self.m.agents_at(0, t);
-        let _ = index;
         set_staffing(driver, want);
         let next = SimTime(((t / interval_s) + 1) * interval_s * 1_000_000);
         if next < self.horizon {
@@ -346,11 +258,11 @@ fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums
         from: CompactString::from("+15550000000"),
         to: CompactString::from(SUPPORT),
         callers_left: true,
-        live: IdWindow::default(),
-        sums: vec![Sums::default(); (86400 / interval_s) as usize],
-        interval_s,
-        threshold: secs(m.threshold_s),
-        warm_up: SimTime(m.warm_up_s * 1_000_000),
+        counter: IntervalCollector::new(
+            SimDuration::from_secs(interval_s),
+            secs(m.threshold_s),
+            SimTime(m.warm_up_s * 1_000_000),
+        ),
         horizon: SimTime(m.horizon_s * 1_000_000),
     };
     match &m.staffing {
@@ -369,25 +281,28 @@ fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums
     driver.drain(&mut rep);
     let horizon = rep.horizon;
     driver.run(&mut rep, Some(horizon));
-    // Staffed time per interval of the day, over the counted days.
-    let counted = m.horizon_s - m.warm_up_s;
-    for (i, s) in rep.sums.iter_mut().enumerate() {
-        let start = i as u64 * interval_s;
-        // Seconds of this interval of the day within [warm_up, horizon).
-        let mut seconds = 0u64;
-        let mut day = 0u64;
-        while day * 86400 + start < m.horizon_s {
-            let a = (day * 86400 + start).max(m.warm_up_s);
-            let b = (day * 86400 + start + interval_s).min(m.horizon_s);
-            if b > a {
-                seconds += b - a;
+    // Staffed time per interval of the day, over the counted time.
+    rep.counter
+        .into_sums()
+        .into_iter()
+        .enumerate()
+        .map(|(i, counted)| {
+            let start = i as u64 * interval_s;
+            // Seconds of this interval of the day within [warm_up, horizon).
+            let mut seconds = 0u64;
+            let mut day = 0u64;
+            while day * 86400 + start < m.horizon_s {
+                let a = (day * 86400 + start).max(m.warm_up_s);
+                let b = (day * 86400 + start + interval_s).min(m.horizon_s);
+                seconds += b.saturating_sub(a);
+                day += 1;
             }
-            day += 1;
-        }
-        let _ = counted;
-        s.staffed_s = seconds as f64 * m.agents_at(level, start) as f64;
-    }
-    rep.sums
+            Sums {
+                counted,
+                staffed_s: seconds as f64 * m.agents_at(level, start) as f64,
+            }
+        })
+        .collect()
 }
 
 /// A replication's seed: the plan's seed and the replication's number mixed
