@@ -326,7 +326,12 @@ pub enum ConsultEnd {
 }
 
 /// A change in the engine's state.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, strum::EnumDiscriminants)]
+#[strum_discriminants(
+    name(EventClass),
+    derive(Hash, PartialOrd, Ord, strum::EnumIter),
+    doc = "The kind of a [`EventKind`], without its data (see [`crate::filter::OutputFilter`])."
+)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
     /// An agent's presence changed.

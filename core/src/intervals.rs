@@ -15,7 +15,8 @@
 //! counted. The collector is index-based and allocation-free per event, so that
 //! millions of calls can be counted; memory holds only live tasks.
 
-use crate::event::{Event, EventKind, TaskOutcome};
+use crate::event::{Event, EventClass, EventKind, TaskOutcome};
+use crate::filter::OutputFilter;
 use crate::ids::TaskId;
 use crate::time::{SimDuration, SimTime};
 use crate::window::IdWindow;
@@ -91,6 +92,13 @@ pub struct IntervalCollector {
 }
 
 impl IntervalCollector {
+    /// The events the collector reads (see [`crate::OutputFilter`]).
+    pub const NEEDS: OutputFilter = OutputFilter::NONE
+        .with_event(EventClass::TaskCreated)
+        .with_event(EventClass::TaskAnswered)
+        .with_event(EventClass::CallbackRequested)
+        .with_event(EventClass::TaskClosed);
+
     /// Intervals of `interval` (a divisor of a day, at least a second),
     /// service-level `threshold`, nothing counted before `warm_up`.
     pub fn new(interval: SimDuration, threshold: SimDuration, warm_up: SimTime) -> Self {

@@ -25,7 +25,12 @@ pub enum Output {
 }
 
 /// Something the outside (telephony, media, desktops) must do now.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, strum::EnumDiscriminants)]
+#[strum_discriminants(
+    name(EffectClass),
+    derive(Hash, PartialOrd, Ord, strum::EnumIter),
+    doc = "The kind of a [`Effect`], without its data (see [`crate::filter::OutputFilter`])."
+)]
 #[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {
     /// Alert the agent's phone for a voice offer.
@@ -111,7 +116,12 @@ pub struct HostedImage {
 }
 
 /// What an agent's desktop is told.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, strum::EnumDiscriminants)]
+#[strum_discriminants(
+    name(NoticeClass),
+    derive(Hash, PartialOrd, Ord, strum::EnumIter),
+    doc = "The kind of a [`Notice`], without its data (see [`crate::filter::OutputFilter`])."
+)]
 #[serde(tag = "notice", rename_all = "snake_case")]
 pub enum Notice {
     /// A request is being assigned (AGT-03, first step).

@@ -8,13 +8,16 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use switchboard_core::dtmf::Digit;
-use switchboard_core::event::WorkPhase;
+use switchboard_core::event::{EventClass, WorkPhase};
 use switchboard_core::ids::*;
 use switchboard_core::input::{DialOutcome, Target};
 use switchboard_core::message::{
     EmailHeaders, InboundMessage, MessageContent, MessagePart, PartKind,
 };
-use switchboard_core::{AgentAction, Engine, EngineOptions, Input, PhoneEvent, SimTime, Tenant};
+use switchboard_core::output::{EffectClass, NoticeClass};
+use switchboard_core::{
+    AgentAction, Engine, EngineOptions, Input, OutputFilter, PhoneEvent, SimTime, Tenant,
+};
 
 const CONFIG: &str = r#"
 [tenant]
@@ -501,7 +504,7 @@ proptest! {
     fn any_input_sequence_keeps_the_invariants(steps in proptest::collection::vec((0u64..5_000_000, input()), 1..160)) {
         let tenant = Arc::new(Tenant::from_toml(CONFIG).expect("valid"));
         // Monday 2026-01-05 10:00 UTC: business hours open.
-        let mut engine = Engine::new(tenant, EngineOptions { epoch_unix_micros: 1_767_607_200_000_000 });
+        let mut engine = Engine::new(tenant, EngineOptions { epoch_unix_micros: 1_767_607_200_000_000, ..Default::default() });
         let mut now = 0u64;
         for (gap, input) in steps {
             now += gap;
@@ -824,7 +827,7 @@ proptest! {
     #[test]
     fn any_course_of_calls_keeps_the_invariants(intents in proptest::collection::vec((0u64..4_000_000, intent()), 1..200)) {
         let tenant = Arc::new(Tenant::from_toml(CONFIG).expect("valid"));
-        let mut engine = Engine::new(tenant, EngineOptions { epoch_unix_micros: 1_767_607_200_000_000 });
+        let mut engine = Engine::new(tenant, EngineOptions { epoch_unix_micros: 1_767_607_200_000_000, ..Default::default() });
         let mut pending = Pending::default();
         let mut now = 0u64;
         for (gap, intent) in intents {
@@ -844,6 +847,89 @@ proptest! {
             if let Err(v) = engine.audit() {
                 return Err(TestCaseError::fail(format!("{v}")));
             }
+        }
+    }
+}
+
+/// A filter with each kind of output kept or not, by `keep`'s bits.
+fn filter_of(keep: &[bool]) -> OutputFilter {
+    use strum::IntoEnumIterator;
+    let mut bits = keep.iter().copied().cycle();
+    let mut f = OutputFilter::NONE;
+    for c in EventClass::iter() {
+        if bits.next().unwrap_or(true) {
+            f = f.with_event(c);
+        }
+    }
+    for c in EffectClass::iter() {
+        if bits.next().unwrap_or(true) {
+            f = f.with_effect(c);
+        }
+    }
+    for c in NoticeClass::iter() {
+        if bits.next().unwrap_or(true) {
+            f = f.with_notice(c);
+        }
+    }
+    f
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
+
+    /// The rules do not depend on what the driver reads: an engine with any
+    /// output filter gives exactly the outputs of the unfiltered engine that the
+    /// filter keeps, in the same order, and ends in the same state.
+    #[test]
+    fn a_filtered_engine_gives_exactly_the_wanted_outputs(
+        keep in proptest::collection::vec(any::<bool>(), 97),
+        intents in proptest::collection::vec((0u64..4_000_000, intent()), 1..200),
+    ) {
+        let tenant = Arc::new(Tenant::from_toml(CONFIG).expect("valid"));
+        let filter = filter_of(&keep);
+        let opts = EngineOptions { epoch_unix_micros: 1_767_607_200_000_000, ..Default::default() };
+        let mut full = Engine::new(tenant.clone(), opts);
+        let mut filtered = Engine::new(tenant, EngineOptions { outputs: filter, ..opts });
+        let mut pending = Pending::default();
+        let mut now = 0u64;
+        let mut expected = Vec::new();
+        let mut got = Vec::new();
+        let mut drain = |full: &mut Engine, filtered: &mut Engine, pending: &mut Pending| {
+            while let Some(out) = full.poll_output() {
+                pending.observe(&out);
+                if filter.wants(&out) {
+                    expected.push(out);
+                }
+            }
+            while let Some(out) = filtered.poll_output() {
+                got.push(out);
+            }
+        };
+        for (gap, intent) in intents {
+            now += gap;
+            if let Some(t) = full.poll_timeout().filter(|t| t.0 <= now) {
+                prop_assert_eq!(filtered.poll_timeout(), Some(t));
+                full.handle_timeout(t);
+                filtered.handle_timeout(t);
+                drain(&mut full, &mut filtered, &mut pending);
+            }
+            let Some(input) = resolve(&full, &mut pending, intent) else { continue };
+            let a = full.handle(SimTime(now), input.clone());
+            let b = filtered.handle(SimTime(now), input);
+            prop_assert_eq!(a, b);
+            drain(&mut full, &mut filtered, &mut pending);
+        }
+        prop_assert_eq!(&got, &expected);
+        prop_assert!(filtered.audit().is_ok(), "{:?}", filtered.audit());
+        prop_assert_eq!(full.live_tasks(), filtered.live_tasks());
+        prop_assert_eq!(full.armed_timers(), filtered.armed_timers());
+        for a in 0..full.tenant().agents.len() as u32 {
+            let a = switchboard_core::ids::AgentIdx(a);
+            prop_assert_eq!(full.agent_state(a), filtered.agent_state(a));
+            prop_assert_eq!(full.agent_work(a), filtered.agent_work(a));
         }
     }
 }

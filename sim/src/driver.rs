@@ -16,12 +16,13 @@ use switchboard_core::address::Address;
 use switchboard_core::config::PreviewAction;
 use switchboard_core::dialnum::DialNumber;
 use switchboard_core::dtmf::Digit;
-use switchboard_core::event::{AgentState, EventKind, WorkPhase};
+use switchboard_core::event::{AgentState, EventClass, EventKind, WorkPhase};
 use switchboard_core::ids::*;
 use switchboard_core::input::DialOutcome;
 use switchboard_core::legs::{Channel, Leg};
 use switchboard_core::media::Pcm;
 use switchboard_core::message::{InboundMessage, MessageContent};
+use switchboard_core::output::{EffectClass, NoticeClass};
 use switchboard_core::window::IdWindow;
 
 use rand::{RngExt, SeedableRng};
@@ -29,7 +30,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::audio::{AudioSim, TICK};
 use switchboard_core::{
-    AgentAction, Effect, Engine, Input, Notice, Output, PhoneEvent, Refusal, SimDuration, SimTime,
+    AgentAction, Effect, Engine, Input, Notice, Output, OutputFilter, PhoneEvent, Refusal,
+    SimDuration, SimTime,
 };
 
 /// What a virtual agent does after RONA.
@@ -313,6 +315,32 @@ impl Driver {
             caller_audio: BTreeMap::new(),
             default_number: NumberBehaviour::default(),
             rng: ChaCha8Rng::seed_from_u64(0),
+        }
+    }
+
+    /// The outputs the virtual parties act on (see [`Driver::react`]): what a
+    /// driver whose own user reads nothing else can ask the engine for (see
+    /// [`switchboard_core::OutputFilter`]). `digital`: the run has chats,
+    /// emails or messages (agents accept those from the contact request).
+    pub fn outputs_needed(digital: bool) -> OutputFilter {
+        let f = OutputFilter::NONE
+            .with_event(EventClass::TaskAnswered)
+            .with_event(EventClass::Transferred)
+            .with_effect(EffectClass::RingAgent)
+            .with_effect(EffectClass::StopRinging)
+            .with_effect(EffectClass::PlayPrompt)
+            .with_effect(EffectClass::StopPrompt)
+            .with_effect(EffectClass::Release)
+            .with_effect(EffectClass::Dial)
+            .with_effect(EffectClass::SendMessage)
+            .with_notice(NoticeClass::Message)
+            .with_notice(NoticeClass::WrapUp)
+            .with_notice(NoticeClass::Rona)
+            .with_notice(NoticeClass::Preview);
+        if digital {
+            f.with_notice(NoticeClass::ContactRequest)
+        } else {
+            f
         }
     }
 

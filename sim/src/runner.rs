@@ -523,6 +523,7 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         tenant.clone(),
         EngineOptions {
             epoch_unix_micros: epoch,
+            ..Default::default()
         },
     );
     let mut driver = Driver::new(engine);

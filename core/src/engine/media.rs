@@ -85,6 +85,12 @@ impl Engine {
 
     /// Emits the task's mix and its agents' controls where they changed.
     pub(crate) fn media_changed(&mut self, task: TaskId) {
+        // The last mix is kept only to tell a change: without anyone wanting
+        // mixes, there is nothing to compute.
+        if !self.wants_effect(crate::output::EffectClass::Mix) {
+            self.refresh_controls(task);
+            return;
+        }
         let mix = self.compute_mix(task);
         let Some(t) = self.tasks.get_mut(&task) else {
             return;
@@ -156,6 +162,9 @@ impl Engine {
 
     /// Tells the task's agents their controls, where they changed.
     pub(crate) fn refresh_controls(&mut self, task: TaskId) {
+        if !self.wants_notice(crate::output::NoticeClass::Controls) {
+            return;
+        }
         let Some(t) = self.tasks.get(&task) else {
             return;
         };

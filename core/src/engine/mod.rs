@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigErrors, Tenant};
 use crate::event::{AgentState, Event, EventKind, WorkPhase};
+use crate::filter::OutputFilter;
 use crate::ids::*;
 use crate::input::{ActionKind, AgentAction, Input};
 use crate::legs::{Channel, Leg};
@@ -60,6 +61,10 @@ pub struct EngineOptions {
     /// The wall-clock instant of `SimTime(0)`, in microseconds since the Unix epoch (UTC).
     /// Used only to evaluate business hours.
     pub epoch_unix_micros: i64,
+    /// Which outputs the driver wants (all by default). The rules are the same
+    /// whatever it says; see [`crate::filter`].
+    #[serde(default, skip_serializing_if = "OutputFilter::is_all")]
+    pub outputs: OutputFilter,
 }
 
 /// A task as seen from outside, for expectations and views.
@@ -484,16 +489,33 @@ impl Engine {
     }
 
     fn event(&mut self, kind: EventKind) {
-        self.out
-            .push_back(Output::Event(Event { at: self.now, kind }));
+        if self.opts.outputs.wants_event(&kind) {
+            self.out
+                .push_back(Output::Event(Event { at: self.now, kind }));
+        }
     }
 
     fn effect(&mut self, effect: Effect) {
-        self.out.push_back(Output::Effect(effect));
+        if self.opts.outputs.wants_effect(&effect) {
+            self.out.push_back(Output::Effect(effect));
+        }
     }
 
     fn notify(&mut self, agent: AgentIdx, notice: Notice) {
-        self.effect(Effect::Notify { agent, notice });
+        if self.opts.outputs.wants_notice(&notice) {
+            self.out
+                .push_back(Output::Effect(Effect::Notify { agent, notice }));
+        }
+    }
+
+    /// Whether the driver wants outputs of this kind: for those that cost
+    /// something to build, asked before building them.
+    fn wants_effect(&self, c: crate::output::EffectClass) -> bool {
+        self.opts.outputs.wants_effect_class(c)
+    }
+
+    fn wants_notice(&self, c: crate::output::NoticeClass) -> bool {
+        self.opts.outputs.wants_notice_class(c)
     }
 
     /// Records a refusal and returns it.

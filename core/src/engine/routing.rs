@@ -381,6 +381,9 @@ impl Engine {
         work.phase = WorkPhase::Ringing;
         self.event(EventKind::ContactRequest { task, agent });
         self.set_work(agent, task, Some(work), StateReason::ContactRequest);
+        if !self.wants_notice(crate::output::NoticeClass::ContactRequest) {
+            return;
+        }
         let t = &self.tasks[&task];
         let mut variables = Vec::new();
         let owner = t.owner.filter(|_| work.role == Role::Consulted);

@@ -229,7 +229,13 @@ fn set_staffing(driver: &mut Driver, want: u32) {
 
 /// Runs one replication at one staffing level; returns the sums per interval of the day.
 fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums> {
-    let mut driver = Driver::new(Engine::new(tenant.clone(), EngineOptions::default()));
+    // The planner reads the events its collector counts; the parties act on
+    // what they need (the plan's traffic is voice only). The rules run whole.
+    let opts = EngineOptions {
+        outputs: IntervalCollector::NEEDS.union(Driver::outputs_needed(false)),
+        ..EngineOptions::default()
+    };
+    let mut driver = Driver::new(Engine::new(tenant.clone(), opts));
     driver.set_seed(seed ^ 0x5eed_a9e7);
     let done = tenant.wrap_up_reason_by_name("Done");
     let b = AgentBehaviour {

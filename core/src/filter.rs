@@ -1,0 +1,183 @@
+//! [`OutputFilter`]: which outputs a driver wants from the engine.
+//!
+//! The engine applies every rule whatever the filter says; the filter only
+//! decides which of the resulting [`Output`]s are put in the output stream.
+//! An output the driver does not want is not built where building it costs
+//! anything (a desktop's controls, a mix), and never queued. So a driver that
+//! reads only a few kinds of output (the capacity planner reads four kinds of
+//! event and the effects its virtual parties act on) does not pay for the
+//! rest, and the outputs it does get are exactly those the unfiltered engine
+//! gives, in the same order (a property test checks it).
+//!
+//! The default wants everything: production, scenarios and traces see every
+//! output.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{EventClass, EventKind};
+use crate::output::{Effect, EffectClass, Notice, NoticeClass, Output};
+
+/// A set of output kinds: events by [`EventClass`], effects by
+/// [`EffectClass`] and, within [`Effect::Notify`], notices by [`NoticeClass`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFilter {
+    events: u64,
+    effects: u64,
+    notices: u64,
+}
+
+impl Default for OutputFilter {
+    fn default() -> Self {
+        OutputFilter::ALL
+    }
+}
+
+impl OutputFilter {
+    /// Every output.
+    pub const ALL: OutputFilter = OutputFilter {
+        events: u64::MAX,
+        effects: u64::MAX,
+        notices: u64::MAX,
+    };
+
+    /// No output at all (add what is wanted with the `with_` methods).
+    pub const NONE: OutputFilter = OutputFilter {
+        events: 0,
+        effects: 0,
+        notices: 0,
+    };
+
+    /// Whether this is [`OutputFilter::ALL`].
+    pub fn is_all(&self) -> bool {
+        *self == OutputFilter::ALL
+    }
+
+    /// Everything either filter wants.
+    pub const fn union(self, o: OutputFilter) -> Self {
+        OutputFilter {
+            events: self.events | o.events,
+            effects: self.effects | o.effects,
+            notices: self.notices | o.notices,
+        }
+    }
+
+    pub const fn with_event(mut self, c: EventClass) -> Self {
+        self.events |= 1 << c as u64;
+        self
+    }
+
+    pub const fn without_event(mut self, c: EventClass) -> Self {
+        self.events &= !(1 << c as u64);
+        self
+    }
+
+    /// Adds an effect kind; [`EffectClass::Notify`] is governed by the notices.
+    pub const fn with_effect(mut self, c: EffectClass) -> Self {
+        self.effects |= 1 << c as u64;
+        self
+    }
+
+    pub const fn without_effect(mut self, c: EffectClass) -> Self {
+        self.effects &= !(1 << c as u64);
+        self
+    }
+
+    pub const fn with_notice(mut self, c: NoticeClass) -> Self {
+        self.notices |= 1 << c as u64;
+        self
+    }
+
+    pub const fn without_notice(mut self, c: NoticeClass) -> Self {
+        self.notices &= !(1 << c as u64);
+        self
+    }
+
+    #[inline]
+    pub fn wants_event_class(&self, c: EventClass) -> bool {
+        self.events & (1 << c as u64) != 0
+    }
+
+    #[inline]
+    pub fn wants_effect_class(&self, c: EffectClass) -> bool {
+        self.effects & (1 << c as u64) != 0
+    }
+
+    #[inline]
+    pub fn wants_notice_class(&self, c: NoticeClass) -> bool {
+        self.notices & (1 << c as u64) != 0
+    }
+
+    #[inline]
+    pub fn wants_event(&self, e: &EventKind) -> bool {
+        self.events == u64::MAX || self.wants_event_class(EventClass::from(e))
+    }
+
+    #[inline]
+    pub fn wants_effect(&self, e: &Effect) -> bool {
+        match e {
+            Effect::Notify { notice, .. } => self.wants_notice(notice),
+            _ => self.effects == u64::MAX || self.wants_effect_class(EffectClass::from(e)),
+        }
+    }
+
+    #[inline]
+    pub fn wants_notice(&self, n: &Notice) -> bool {
+        self.notices == u64::MAX || self.wants_notice_class(NoticeClass::from(n))
+    }
+
+    /// Whether an output passes the filter.
+    pub fn wants(&self, o: &Output) -> bool {
+        match o {
+            Output::Event(e) => self.wants_event(&e.kind),
+            Output::Effect(e) => self.wants_effect(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{AgentIdx, TaskId};
+
+    #[test]
+    fn all_none_and_single_kinds() {
+        let ring = Effect::RingAgent {
+            agent: AgentIdx(0),
+            task: TaskId(1),
+        };
+        let notice = Effect::Notify {
+            agent: AgentIdx(0),
+            notice: Notice::Rona { task: TaskId(1) },
+        };
+        assert!(OutputFilter::ALL.wants_effect(&ring));
+        assert!(OutputFilter::ALL.wants_effect(&notice));
+        assert!(!OutputFilter::NONE.wants_effect(&ring));
+        assert!(!OutputFilter::NONE.wants_effect(&notice));
+        let f = OutputFilter::NONE
+            .with_effect(EffectClass::RingAgent)
+            .with_notice(NoticeClass::Rona);
+        assert!(f.wants_effect(&ring));
+        assert!(f.wants_effect(&notice));
+        let f = f.without_notice(NoticeClass::Rona);
+        assert!(!f.wants_effect(&notice));
+        // Notices are not governed by the effect bit of Notify.
+        let f = OutputFilter::ALL.without_effect(EffectClass::Notify);
+        assert!(f.wants_effect(&notice));
+        assert!(OutputFilter::default().is_all());
+    }
+
+    #[test]
+    fn every_class_fits_the_masks() {
+        use strum::IntoEnumIterator;
+        assert!(EventClass::iter().count() <= 64);
+        assert!(EffectClass::iter().count() <= 64);
+        assert!(NoticeClass::iter().count() <= 64);
+        // Each class has its own bit.
+        let mut f = OutputFilter::NONE;
+        for c in EventClass::iter() {
+            assert!(!f.wants_event_class(c));
+            f = f.with_event(c);
+            assert!(f.wants_event_class(c));
+        }
+    }
+}
