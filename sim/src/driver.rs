@@ -789,7 +789,7 @@ impl Driver {
             }
         };
         if let Input::CustomerHungUp { call } = &input {
-            self.callers.remove(call);
+            self.callers.delete(call);
         }
         let _ = self.input(input);
     }
@@ -886,7 +886,7 @@ impl Driver {
                 Effect::Release {
                     leg: Leg::Customer(call),
                 } => {
-                    self.callers.remove(call);
+                    self.callers.delete(call);
                 }
                 Effect::Release {
                     leg: Leg::Agent(agent),

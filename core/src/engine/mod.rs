@@ -488,6 +488,7 @@ impl Engine {
         result.map_err(|reason| self.refuse(Some(agent), kind, reason))
     }
 
+    #[inline]
     fn event(&mut self, kind: EventKind) {
         if self.opts.outputs.wants_event(&kind) {
             self.out
@@ -495,12 +496,14 @@ impl Engine {
         }
     }
 
+    #[inline]
     fn effect(&mut self, effect: Effect) {
         if self.opts.outputs.wants_effect(&effect) {
             self.out.push_back(Output::Effect(effect));
         }
     }
 
+    #[inline]
     fn notify(&mut self, agent: AgentIdx, notice: Notice) {
         if self.opts.outputs.wants_notice(&notice) {
             self.out
