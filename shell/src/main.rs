@@ -5,6 +5,7 @@
 mod check;
 mod plan;
 mod replay;
+mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ enum Command {
     /// Plan capacity: run the real engine on synthetic traffic, per staffing
     /// level and interval, with confidence intervals and the Erlang reference.
     Plan(Box<plan::PlanArgs>),
+    /// Seed sweeps: random worlds run with every invariant checked after every
+    /// step; failures print their seed and the command that reproduces them.
+    Sweep(sweep::SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,5 +59,6 @@ fn main() -> ExitCode {
         } => replay::run(paths, trace, stats),
         Command::Check { config, contacts } => check::run(&config, &contacts),
         Command::Plan(args) => plan::run(*args),
+        Command::Sweep(args) => sweep::run(args),
     }
 }

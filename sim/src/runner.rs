@@ -764,6 +764,18 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
             }
             run.check_expectation(&driver, index, when);
         }
+        if s.file.liveness && driver.engine.live_tasks() > 0 {
+            run.fail(format!(
+                "liveness broken: {} task(s) still live when the run ended at {} (traffic stopped, faults healed): {}",
+                driver.engine.live_tasks(),
+                finished,
+                run.live_tasks
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         if end.is_none() && !run.open_offers.is_empty() {
             let offers: Vec<String> = run
                 .open_offers
@@ -967,6 +979,7 @@ impl Run<'_> {
         );
         match (&step.refused, result) {
             (None, Ok(())) => {}
+            (None, Err(_)) if step.may_be_refused => {}
             (None, Err(r)) => self.fail(format!("{label} was refused: {r} [{}]", r.code())),
             (Some(code), Ok(())) => self.fail(format!("{label} should have been refused with \"{code}\", but it was done")),
             (Some(code), Err(r)) if r.code() != code => self.fail(format!(
@@ -1041,6 +1054,16 @@ impl Hooks for Run<'_> {
             &self.tenant,
             &Names(&self.call_names),
         ));
+        if !self.scenario.file.secrets.is_empty() {
+            let shown = format!("{out:?}");
+            if let Some(secret) = self.scenario.file.secrets.iter().find(|s| shown.contains(*s)) {
+                self.fail(format!(
+                    "invariant \"secure call data never leaves the engine\" broken: \"{secret}\" appears in an output at {now}: {}",
+                    self.trace.last().map_or("", |l| l.as_str())
+                ));
+                self.stopped = true;
+            }
+        }
         let Output::Event(e) = &out else { return };
         self.stats.observe(e, &self.tenant);
         if e.at < self.last_event {

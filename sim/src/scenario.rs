@@ -53,6 +53,13 @@ pub struct ScenarioFile {
     /// The configuration must be rejected with exactly these errors (each a piece of
     /// one error's text), and nothing runs.
     pub config_errors: Option<Vec<String>>,
+    /// Every task must have reached its end when the run ends (liveness: after
+    /// the traffic stops, nothing is stuck). Seed sweeps set it.
+    #[serde(default)]
+    pub liveness: bool,
+    /// Values that must never appear in any output (secure call data, CAD-04).
+    #[serde(default)]
+    pub secrets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -256,6 +263,10 @@ pub struct StepSpec {
     pub parts: Vec<PartSpec>,
     /// The action must be refused with this refusal code.
     pub refused: Option<String>,
+    /// The action may be done or refused, either is right (generated steps of
+    /// seed sweeps, acting at random instants).
+    #[serde(default)]
+    pub may_be_refused: bool,
 }
 
 /// Something that must hold at a time (or at the end).
@@ -457,6 +468,13 @@ impl Scenario {
             path: path.display().to_string(),
             error,
         })?;
+        Scenario::from_text(path, &text)
+    }
+
+    /// A scenario from its text, as if read from `path` (which names it in
+    /// messages, and against which relative file names resolve).
+    pub fn from_text(path: &FsPath, text: &str) -> Result<Scenario, LoadError> {
+        let text = text.to_string();
         let file: ScenarioFile =
             toml::from_str(&text).map_err(|e| syntax_error(path, &text, &e))?;
         let invalid = |message: String| LoadError::Invalid {
