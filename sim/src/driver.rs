@@ -29,6 +29,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::audio::{AudioSim, TICK};
+use crate::inputlog::InputLog;
 use switchboard_core::{
     AgentAction, Effect, Engine, Input, Notice, Output, OutputFilter, PhoneEvent, Refusal,
     SimDuration, SimTime,
@@ -284,6 +285,8 @@ pub struct Driver {
     default_number: NumberBehaviour,
     /// The parties' chance draws (agents' no-answer), seeded.
     rng: ChaCha8Rng,
+    /// Every call made to the engine, when recording (see [`Driver::record_inputs`]).
+    recording: Option<InputLog>,
 }
 
 impl Driver {
@@ -315,7 +318,46 @@ impl Driver {
             caller_audio: BTreeMap::new(),
             default_number: NumberBehaviour::default(),
             rng: ChaCha8Rng::seed_from_u64(0),
+            recording: None,
         }
+    }
+
+    /// Records from now on every call the driver makes to the engine
+    /// ([`Engine::handle`] and [`Engine::handle_timeout`]) into an
+    /// [`InputLog`] that [`crate::inputlog::replay_log`] replays. Call it right
+    /// after [`Driver::new`], before any input, so that the log is the engine's
+    /// whole history. Calling it again keeps what was recorded so far.
+    pub fn record_inputs(&mut self) {
+        if self.recording.is_none() {
+            self.recording = Some(InputLog::default());
+        }
+    }
+
+    /// What was recorded since [`Driver::record_inputs`] (or the last take);
+    /// recording goes on into a fresh log. Empty when not recording.
+    pub fn take_input_log(&mut self) -> InputLog {
+        self.recording
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// [`Engine::handle`] now, recorded when recording.
+    #[inline]
+    fn engine_handle(&mut self, input: Input) -> Result<(), Refusal> {
+        if let Some(log) = self.recording.as_mut() {
+            log.push_input(self.now, input.clone());
+        }
+        self.engine.handle(self.now, input)
+    }
+
+    /// [`Engine::handle_timeout`] at `at`, recorded when recording.
+    #[inline]
+    fn engine_timeout(&mut self, at: SimTime) {
+        if let Some(log) = self.recording.as_mut() {
+            log.push_timeout(at);
+        }
+        self.engine.handle_timeout(at);
     }
 
     /// The outputs the virtual parties act on (see [`Driver::react`]): what a
@@ -488,7 +530,7 @@ impl Driver {
         if self.audio.is_some() {
             return self.input_with_audio(input);
         }
-        self.engine.handle(self.now, input)
+        self.engine_handle(input)
     }
 
     /// [`Driver::input`] with the media plane beside the engine (kept out of
@@ -502,7 +544,7 @@ impl Driver {
             _ => None,
         };
         let reconfigure = matches!(input, Input::Reconfigure { .. });
-        let result = self.engine.handle(self.now, input);
+        let result = self.engine_handle(input);
         if let Some(a) = self.audio.as_mut() {
             if let Some(leg) = gone {
                 a.silence(leg);
@@ -551,7 +593,7 @@ impl Driver {
                 && end.is_none_or(|e| c <= e)
             {
                 self.now = self.now.max(c);
-                self.engine.handle_timeout(self.now);
+                self.engine_timeout(self.now);
                 hooks.check(self, c);
                 continue;
             }
@@ -562,7 +604,7 @@ impl Driver {
             self.now = t;
             if timer_at == Some(t) {
                 self.steps += 1;
-                self.engine.handle_timeout(t);
+                self.engine_timeout(t);
             } else {
                 let stim = self.pop_due(t).expect("a stimulus is due");
                 self.apply(stim, hooks);
@@ -574,7 +616,7 @@ impl Driver {
         }
         if let Some(e) = end {
             self.now = self.now.max(e);
-            self.engine.handle_timeout(self.now);
+            self.engine_timeout(self.now);
             self.drain(hooks);
         }
         self.now

@@ -8,10 +8,12 @@
 pub mod audio;
 pub mod driver;
 pub mod expect;
+pub mod inputlog;
 pub mod plan;
 pub mod runner;
 pub mod scenario;
 pub mod steps;
+pub mod sweep;
 
 pub use runner::{ScenarioResult, replay, replay_file};
 pub use scenario::{LoadError, Scenario, discover};

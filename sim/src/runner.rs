@@ -168,6 +168,15 @@ fn agent_behaviour(s: &Scenario, t: &Tenant, id: &str) -> Result<AgentBehaviour,
     b.fail = spec.fail;
     b.end_after = spec.end_after;
     b.reply = spec.reply;
+    if let Some(p) = spec.no_answer {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(invalid(
+                s,
+                format!("agents.{id}.no_answer: {p} is not a chance between 0 and 1"),
+            ));
+        }
+        b.no_answer = p;
+    }
     if let Some(reason) = &spec.wrap_up {
         let r = t.wrap_up_reason_by_name(reason).ok_or_else(|| {
             invalid(
@@ -1056,7 +1065,13 @@ impl Hooks for Run<'_> {
         ));
         if !self.scenario.file.secrets.is_empty() {
             let shown = format!("{out:?}");
-            if let Some(secret) = self.scenario.file.secrets.iter().find(|s| shown.contains(*s)) {
+            if let Some(secret) = self
+                .scenario
+                .file
+                .secrets
+                .iter()
+                .find(|s| shown.contains(*s))
+            {
                 self.fail(format!(
                     "invariant \"secure call data never leaves the engine\" broken: \"{secret}\" appears in an output at {now}: {}",
                     self.trace.last().map_or("", |l| l.as_str())

@@ -103,6 +103,9 @@ pub struct AgentSpec {
     /// Write back this long after engaging on a digital task and after each
     /// customer message (default: only when a step says so).
     pub reply: Option<SimDuration>,
+    /// The chance (0 to 1) that the agent lets a ringing offer go unanswered
+    /// (drawn per offer from the run's seeded generator).
+    pub no_answer: Option<f64>,
 }
 
 /// How a virtual caller behaves.

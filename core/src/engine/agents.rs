@@ -277,6 +277,15 @@ impl Engine {
             self.restaff(agent, was);
             self.refresh_ready(agent);
         }
+        // An agent who let go of a digital task may be offered it again (it was
+        // held back only while the agent held it, e.g. wrapping it up after
+        // transferring it to a queue): look again even if the agent's
+        // readiness did not change (found by seed sweep 886).
+        if let (Some(w), None) = (from, to)
+            && w.channel != Channel::Voice
+        {
+            self.route_pending[w.channel.ix()] = true;
+        }
     }
 
     /// The agent's stacked requests (AGT-07, AGT-08), for agents whose profile has

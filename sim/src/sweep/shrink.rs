@@ -1,6 +1,6 @@
 //! Shrinking a failing world: greedily removes steps (by halves, then one by
-//! one), callers (with the steps about them) and agents' behaviour (with their
-//! steps) as long as the scenario still breaks the same invariant, then
+//! one) and callers (with the steps about them) as long as the scenario still
+//! breaks the same invariant (agents and the final healing steps stay), then
 //! writes the smallest scenario found. A bounded number of runs keeps it quick.
 
 use std::path::{Path, PathBuf};
@@ -80,6 +80,20 @@ pub fn shrink(seed: u64, scenario: &Table, failure: &str, budget: usize) -> Shru
             .into_iter()
             .find(|f| invariant_of(f) == want)
     };
+    // The healing steps at the end (every agent back and available) and the
+    // agents' behaviour (who comes back from RONA, who wraps up) are what
+    // make liveness a fair demand: they stay.
+    let heal: Vec<Value> = steps(scenario)
+        .into_iter()
+        .rev()
+        .take_while(|s| {
+            matches!(
+                s.get("do").and_then(Value::as_str),
+                Some("put_down" | "login" | "available")
+            ) && s.get("caller").is_none()
+        })
+        .collect();
+    let removable = |cur: &[Value], i: usize| !heal.contains(&cur[i]);
     let before = size(scenario);
     let mut progress = true;
     while progress && runs < budget {
@@ -95,8 +109,15 @@ pub fn shrink(seed: u64, scenario: &Table, failure: &str, budget: usize) -> Shru
                     break;
                 }
                 let end = (i + chunk).min(cur.len());
+                if !(i..end).any(|k| removable(&cur, k)) {
+                    i += chunk;
+                    continue;
+                }
                 let mut t = best.clone();
-                let kept: Vec<Value> = cur[..i].iter().chain(&cur[end..]).cloned().collect();
+                let kept: Vec<Value> = (0..cur.len())
+                    .filter(|&k| k < i || k >= end || !removable(&cur, k))
+                    .map(|k| cur[k].clone())
+                    .collect();
                 t.insert("step".into(), Value::Array(kept));
                 if let Some(f) = still_fails(&t, &mut runs) {
                     best = t;
@@ -111,7 +132,7 @@ pub fn shrink(seed: u64, scenario: &Table, failure: &str, budget: usize) -> Shru
             }
             chunk /= 2;
         }
-        for key in ["callers", "agents"] {
+        for key in ["callers"] {
             for name in names(&best, key) {
                 if runs >= budget {
                     break;
@@ -144,7 +165,6 @@ pub fn write(dir: &Path, seed: u64, s: &Shrunk) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
     let path = dir.join(format!("seed-{seed}.toml"));
-    std::fs::write(&path, &s.text)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::write(&path, &s.text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
