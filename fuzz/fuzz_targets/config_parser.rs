@@ -85,7 +85,9 @@ fn exercise(tenant: Tenant) {
     }
     // Let up to a few timers fire.
     for _ in 0..4 {
-        let Some(t) = engine.poll_timeout() else { break };
+        let Some(t) = engine.poll_timeout() else {
+            break;
+        };
         engine.handle_timeout(t);
         while engine.poll_output().is_some() {}
         if let Err(v) = engine.audit() {

@@ -30,7 +30,10 @@ fn dial_number(text: &str) {
         Ok(n) => {
             let s = n.as_str();
             let digits = s.bytes().filter(u8::is_ascii_digit).count();
-            assert!((3..=18).contains(&digits), "{text:?} -> {s:?}: {digits} digits");
+            assert!(
+                (3..=18).contains(&digits),
+                "{text:?} -> {s:?}: {digits} digits"
+            );
             assert!(
                 s.chars().all(|c| c.is_ascii_digit() || "+#*:".contains(c)),
                 "{text:?} -> {s:?}: a character outside the alphabet"
@@ -67,7 +70,10 @@ fn address(kind: AddressKind, text: &str) {
                 AddressKind::Phone => {
                     let rest = s.strip_prefix('+').expect("a phone address starts with +");
                     assert!((8..=15).contains(&rest.len()), "{text:?} -> {s:?}");
-                    assert!(rest.bytes().all(|b| b.is_ascii_digit()), "{text:?} -> {s:?}");
+                    assert!(
+                        rest.bytes().all(|b| b.is_ascii_digit()),
+                        "{text:?} -> {s:?}"
+                    );
                     assert!(!rest.starts_with('0'), "{text:?} -> {s:?}");
                 }
                 AddressKind::Email => {

@@ -1,13 +1,15 @@
 //! The engine fed arbitrary courses of events. The fuzz input decodes (with
-//! `arbitrary`) into a starting instant and a sequence of (time gap, input)
-//! steps on a fixed, rich tenant (agents with softphones and a handset, voice,
-//! chat, email and SMS entry points, a flow with hours, a menu, variables and
-//! callbacks, three preview campaigns). Ids are small numbers taken modulo the
-//! live entities (plus one past the end, to try unknown ones); some inputs are
-//! resolved against what the engine asked of the outside (a prompt actually
-//! playing finishes, a number actually being dialled answers, an offer
-//! actually showing is answered), which reaches the deep states (consults,
-//! conferences, transfers, campaigns) that random ids rarely do.
+//! `arbitrary`) into a starting instant, whether the agents start Available,
+//! and a sequence of (time gap, input) steps on a fixed, rich tenant (agents
+//! with softphones and a handset, voice, chat, email and SMS entry points, a
+//! flow with hours, a menu, variables and callbacks, three preview campaigns).
+//! Ids are small numbers taken modulo the live entities (255 names one past
+//! the end, to try unknown ones); some inputs are resolved against what the
+//! engine asked of the outside (a prompt actually playing finishes, a number
+//! actually being dialled answers, an offer actually showing is answered),
+//! which reaches the deep states (consults, conferences, transfers, campaigns)
+//! that random ids rarely do. Inputs are drawn with weights: agents' actions
+//! often, configuration changes (slow: a whole compile) rarely.
 //!
 //! After every input and every batch of timers, `Engine::audit` must hold; a
 //! violation, like any panic, is a finding. Timers due by each step's instant
@@ -17,7 +19,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use arbitrary::Arbitrary;
+use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use switchboard_core::audio::amd::{AmdResult, Cause, Verdict};
 use switchboard_core::dtmf::Digit;
@@ -39,6 +41,8 @@ const MAX_STEPS: usize = 400;
 #[derive(Arbitrary, Debug)]
 struct Plan {
     start: Start,
+    /// Every agent logs in and becomes Available at time zero.
+    warm: bool,
     steps: Vec<Step>,
 }
 
@@ -226,9 +230,15 @@ enum Action {
     StartConversation(u8, Text, Content),
 }
 
-#[derive(Arbitrary, Debug, Clone)]
+/// One input. Decoded with weights (see `Arbitrary for Op`): agents act and
+/// offers are answered more often than configurations change.
+#[derive(Debug, Clone)]
 enum Op {
-    CallArrived { call: u8, from: Text, to: Text },
+    CallArrived {
+        call: u8,
+        from: Text,
+        to: Text,
+    },
     CustomerHungUp(u8),
     CustomerDigit(u8, u8),
     /// A raw prompt result (any call, any request id).
@@ -249,13 +259,62 @@ enum Op {
     AnswerShowing(u8),
     Agent(u8, Action),
     Reconfigure(u8),
-    WebCallback { contact: u8, ep: u8, queue: u8, number: Text },
+    WebCallback {
+        contact: u8,
+        ep: u8,
+        queue: u8,
+        number: Text,
+    },
     LoadContacts(u8, Text),
-    MessageReceived { contact: u8, ep: u8, message: Message },
+    MessageReceived {
+        contact: u8,
+        ep: u8,
+        message: Message,
+    },
     /// A raw message result.
     MessageResult(u8, bool),
     /// The i-th message sent is delivered or not.
     Delivered(u8, bool),
+}
+
+impl<'a> Arbitrary<'a> for Op {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Op> {
+        // Weights out of 64, roughly those of the core's property tests.
+        Ok(match u.int_in_range(0u8..=63)? {
+            0..=3 => Op::CallArrived {
+                call: u.arbitrary()?,
+                from: u.arbitrary()?,
+                to: u.arbitrary()?,
+            },
+            4..=5 => Op::CustomerHungUp(u.arbitrary()?),
+            6..=8 => Op::CustomerDigit(u.arbitrary()?, u.arbitrary()?),
+            9 => Op::PromptFinished(u.arbitrary()?, u.arbitrary()?),
+            10..=14 => Op::PromptDone(u.arbitrary()?),
+            15 => Op::DialResult(u.arbitrary()?, u.arbitrary()?),
+            16..=19 => Op::Dialled(u.arbitrary()?, u.arbitrary()?),
+            20 => Op::LegHungUp(u.arbitrary()?),
+            21..=22 => Op::NumberHangsUp(u.arbitrary()?),
+            23..=24 => Op::MachineDetected(u.arbitrary()?, u.arbitrary()?),
+            25..=27 => Op::Phone(u.arbitrary()?, u.arbitrary()?),
+            28..=33 => Op::AnswerShowing(u.arbitrary()?),
+            34..=51 => Op::Agent(u.arbitrary()?, u.arbitrary()?),
+            52 => Op::Reconfigure(u.arbitrary()?),
+            53..=54 => Op::WebCallback {
+                contact: u.arbitrary()?,
+                ep: u.arbitrary()?,
+                queue: u.arbitrary()?,
+                number: u.arbitrary()?,
+            },
+            55..=56 => Op::LoadContacts(u.arbitrary()?, u.arbitrary()?),
+            57..=60 => Op::MessageReceived {
+                contact: u.arbitrary()?,
+                ep: u.arbitrary()?,
+                message: u.arbitrary()?,
+            },
+            61 => Op::MessageResult(u.arbitrary()?, u.arbitrary()?),
+            _ => Op::Delivered(u.arbitrary()?, u.arbitrary()?),
+        })
+    }
 }
 
 const TO: &[&str] = &["+18005550100", "+1 800 555 0101", "+18005550199", "999", ""];
@@ -570,9 +629,13 @@ fn take<T>(v: &mut Vec<T>, i: u8) -> Option<T> {
     }
 }
 
-/// An index below `n + 1`: mostly a live entity, sometimes one past the end.
+/// An index of one of `n` live entities, or (for 255) one past the end.
 fn idx(i: u8, n: usize) -> u32 {
-    (usize::from(i) % (n + 1)) as u32
+    if i == u8::MAX || n == 0 {
+        n as u32
+    } else {
+        (usize::from(i) % n) as u32
+    }
 }
 
 fn content(c: &Content) -> MessageContent {
@@ -608,9 +671,7 @@ fn target(engine: &Engine, t: &TargetSpec) -> Target {
     match t {
         TargetSpec::Agent(a) => Target::Agent(AgentIdx(idx(*a, tenant.agents.len()))),
         TargetSpec::Queue(q) => Target::Queue(QueueIdx(idx(*q, tenant.queues.len()))),
-        TargetSpec::EntryPoint(e) => {
-            Target::EntryPoint(EpIdx(idx(*e, tenant.entry_points.len())))
-        }
+        TargetSpec::EntryPoint(e) => Target::EntryPoint(EpIdx(idx(*e, tenant.entry_points.len()))),
         TargetSpec::Number(n) => Target::Number(n.pick(NUMBERS)),
     }
 }
@@ -898,6 +959,20 @@ fuzz_target!(|plan: Plan| {
         },
     );
     let mut pending = Pending::default();
+    if plan.warm {
+        for a in 0..engine.tenant().agents.len() as u32 {
+            for action in [AgentAction::Login, AgentAction::SetAvailable] {
+                let input = Input::Agent {
+                    agent: AgentIdx(a),
+                    action,
+                };
+                let shown = input.clone();
+                let _ = engine.handle(SimTime::ZERO, input);
+                drain(&mut engine, &mut pending);
+                audit(&engine, &|| format!("warming up: {shown:?}"));
+            }
+        }
+    }
     let mut now = 0u64;
     for (i, step) in plan.steps.iter().take(MAX_STEPS).enumerate() {
         now += step.gap.micros();

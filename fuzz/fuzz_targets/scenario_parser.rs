@@ -47,19 +47,49 @@ const ENGINE_INVARIANTS: &[&str] = &[
 ];
 
 const CONFIGS: &[(&str, &str)] = &[
-    ("basic.toml", include_str!("../../scenarios/configs/basic.toml")),
-    ("basic_chat.toml", include_str!("../../scenarios/configs/basic_chat.toml")),
-    ("basic_helpdesk.toml", include_str!("../../scenarios/configs/basic_helpdesk.toml")),
-    ("callbacks.toml", include_str!("../../scenarios/configs/callbacks.toml")),
-    ("campaigns.toml", include_str!("../../scenarios/configs/campaigns.toml")),
-    ("center.toml", include_str!("../../scenarios/configs/center.toml")),
-    ("digital.toml", include_str!("../../scenarios/configs/digital.toml")),
+    (
+        "basic.toml",
+        include_str!("../../scenarios/configs/basic.toml"),
+    ),
+    (
+        "basic_chat.toml",
+        include_str!("../../scenarios/configs/basic_chat.toml"),
+    ),
+    (
+        "basic_helpdesk.toml",
+        include_str!("../../scenarios/configs/basic_helpdesk.toml"),
+    ),
+    (
+        "callbacks.toml",
+        include_str!("../../scenarios/configs/callbacks.toml"),
+    ),
+    (
+        "campaigns.toml",
+        include_str!("../../scenarios/configs/campaigns.toml"),
+    ),
+    (
+        "center.toml",
+        include_str!("../../scenarios/configs/center.toml"),
+    ),
+    (
+        "digital.toml",
+        include_str!("../../scenarios/configs/digital.toml"),
+    ),
 ];
 
 const LISTS: &[(&str, &str)] = &[
-    ("renewals.csv", include_str!("../../scenarios/campaigns/lists/renewals.csv")),
-    ("survey.csv", include_str!("../../scenarios/campaigns/lists/survey.csv")),
-    ("winback.csv", include_str!("../../scenarios/campaigns/lists/winback.csv")),
+    (
+        "renewals.csv",
+        include_str!("../../scenarios/campaigns/lists/renewals.csv"),
+    ),
+    (
+        "survey.csv",
+        include_str!("../../scenarios/campaigns/lists/survey.csv"),
+    ),
+    (
+        "winback.csv",
+        include_str!("../../scenarios/campaigns/lists/winback.csv"),
+    ),
 ];
 
 const ACME: &str = include_str!("../../examples/acme.toml");
@@ -68,10 +98,8 @@ const ACME: &str = include_str!("../../examples/acme.toml");
 fn scenario_path() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let base = std::env::temp_dir().join(format!(
-            "switchboard-fuzz-scenario-{}",
-            std::process::id()
-        ));
+        let base =
+            std::env::temp_dir().join(format!("switchboard-fuzz-scenario-{}", std::process::id()));
         let scenarios = base.join("scenarios");
         let here = scenarios.join("s");
         let write = |dir: &Path, name: &str, text: &str| {
