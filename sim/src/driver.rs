@@ -141,6 +141,11 @@ pub struct NumberBehaviour {
     /// What the party says from the moment it answers (with audio on): a
     /// person's "hello", a machine's greeting.
     pub audio: Option<Pcm>,
+    /// A network fault: the result is reported this much later than it happened
+    /// (it may arrive after the engine stopped waiting for it).
+    pub late: Option<SimDuration>,
+    /// A network fault: the result is reported a second time, this long after the first.
+    pub duplicate: Option<SimDuration>,
 }
 
 impl Default for NumberBehaviour {
@@ -152,6 +157,8 @@ impl Default for NumberBehaviour {
             talk: None,
             machine: false,
             audio: None,
+            late: None,
+            duplicate: None,
         }
     }
 }
@@ -963,7 +970,11 @@ impl Driver {
                             (None, _) => (now + NO_ANSWER_AFTER, DialOutcome::NoAnswer),
                         }
                     };
-                    self.schedule(at, Stim::DialResult(*request, outcome));
+                    let reported = at + b.late.unwrap_or(SimDuration::ZERO);
+                    self.schedule(reported, Stim::DialResult(*request, outcome));
+                    if let Some(again) = b.duplicate {
+                        self.schedule(reported + again, Stim::DialResult(*request, outcome));
+                    }
                     if outcome.connected() {
                         self.live_legs.insert(*leg, ());
                         if let Some(pcm) = b.audio.clone() {

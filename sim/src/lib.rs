@@ -2,7 +2,8 @@
 //!
 //! Drives the engine of `switchboard-core` in virtual time. [`driver`] is the
 //! loop with its virtual parties; [`scenario`] reads scenario files; [`runner`]
-//! replays one scenario with its invariants and expectations ([`expect`]);
+//! replays one scenario with its invariants and expectations ([`expect`]) and
+//! the engine's counters checked against a [`recount`] of its event log;
 //! [`audio`] runs the core's media plane with the parties' sound and recordings.
 
 pub mod audio;
@@ -10,6 +11,7 @@ pub mod driver;
 pub mod expect;
 pub mod inputlog;
 pub mod plan;
+pub mod recount;
 pub mod runner;
 pub mod scenario;
 pub mod steps;

@@ -98,6 +98,8 @@ struct Run<'a> {
     number_legs: BTreeMap<DialNumber, LegId>,
     trace: Vec<String>,
     stats: StatsCollector,
+    /// The engine's counters, recounted from its events.
+    recount: crate::recount::Recount,
     failures: Vec<String>,
     checkpoints: Vec<Checkpoint>,
     next_checkpoint: usize,
@@ -571,6 +573,8 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
                     .as_deref()
                     .map(|f| steps::audio_file(s, &format!("numbers.\"{text}\".audio"), f))
                     .transpose()?,
+                late: spec.late,
+                duplicate: spec.duplicate,
             },
         );
     }
@@ -735,6 +739,7 @@ pub fn replay(s: &Scenario) -> Result<ScenarioResult, LoadError> {
         number_legs: BTreeMap::new(),
         trace: Vec::new(),
         stats: StatsCollector::new(),
+        recount: crate::recount::Recount::new(),
         failures: Vec::new(),
         checkpoints,
         next_checkpoint: 0,
@@ -1081,6 +1086,7 @@ impl Hooks for Run<'_> {
         }
         let Output::Event(e) = &out else { return };
         self.stats.observe(e, &self.tenant);
+        self.recount.observe(e, &self.tenant);
         if e.at < self.last_event {
             self.fail(format!(
                 "invariant \"time never goes back\" broken: an event at {} follows one at {}",
@@ -1205,6 +1211,13 @@ impl Hooks for Run<'_> {
         if let Err(v) = driver.engine.audit() {
             self.fail(format!(
                 "{v} after engine step {} at {}",
+                driver.steps(),
+                driver.now()
+            ));
+            self.stopped = true;
+        } else if let Some(diff) = self.recount.differs(&driver.engine.tally()) {
+            self.fail(format!(
+                "invariant \"statistics recomputed from the event log equal the engine's counters\" broken after engine step {} at {}: {diff}",
                 driver.steps(),
                 driver.now()
             ));

@@ -189,6 +189,10 @@ pub struct NumberSpec {
     /// A WAV file (relative to the scenario) the party says from the moment it
     /// answers: a person's "hello", a machine's greeting (needs `audio = true`).
     pub audio: Option<String>,
+    /// A network fault: the result is reported this much later than it happened.
+    pub late: Option<SimDuration>,
+    /// A network fault: the result is reported again this long after the first time.
+    pub duplicate: Option<SimDuration>,
 }
 
 /// A marked pause in a recording: where it starts (from the recording's start)

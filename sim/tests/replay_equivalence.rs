@@ -271,6 +271,8 @@ fn setup(seed: u64, size: Size, audio: bool) -> Setup {
         talk: maybe(&mut rng, 0.7, |r| secs(r.random_range(1..120))),
         machine: rng.random_bool(0.15),
         audio: None,
+        late: maybe(&mut rng, 0.2, |r| secs(r.random_range(1..40))),
+        duplicate: maybe(&mut rng, 0.2, |r| secs(r.random_range(0..10))),
     });
 
     let done = tenant.wrap_up_reason_by_name("Done").expect("Done");

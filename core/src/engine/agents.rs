@@ -51,6 +51,8 @@ pub(crate) struct AgentRt {
     /// In the ready sets of its queues for each channel, keyed with `ready_since`.
     pub ready: [bool; 4],
     pub ready_since: [SimTime; 4],
+    /// The agent's live counters.
+    pub tally: super::tally::AgentTally,
 }
 
 impl AgentRt {

@@ -3,8 +3,9 @@
 //! stage implies, at most one voice task per agent, every offer with an armed
 //! deadline (so every offer ends), ready sets that match the agents' states per
 //! channel, every timer, dialled leg and pending dial owned by a live task, dense
-//! queue positions and right staffed counts. A violation names the invariant and
-//! what broke it.
+//! queue positions and right staffed counts, no agent above its profile's
+//! capacity and no more dialled calls than the concurrent call limit. A
+//! violation names the invariant and what broke it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,6 +18,8 @@ use super::Engine;
 use super::flow::FlowWait;
 use super::tasks::{Recording, Stage};
 use super::timers::TimerKind;
+use crate::output::RequestKind;
+use crate::time::SimTime;
 
 /// A broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +52,7 @@ impl Engine {
         self.audit_queues_entries()?;
         self.audit_tasks()?;
         self.audit_agents()?;
+        self.audit_capacity()?;
         self.audit_legs()?;
         self.audit_timers()?;
         self.audit_queues()?;
@@ -415,6 +419,69 @@ impl Engine {
         Ok(())
     }
 
+    /// No agent holds more tasks of a channel, or more conversations it started,
+    /// than its profile allows (AGT-14, OUT-05); no more calls are dialled than the
+    /// tenant's concurrent call limit (VOI-20). A configuration change that lowers
+    /// a cap or the limit takes nothing away: what was taken on before it may stay
+    /// above the new figure, but nothing new may be added while above it.
+    fn audit_capacity(&self) -> Result<(), Violation> {
+        let before_change = |since: SimTime| self.reconfigured.is_some_and(|(at, _)| since <= at);
+        for (i, a) in self.agents.iter().enumerate() {
+            let p = self.tenant.profile_of(AgentIdx(i as u32));
+            for channel in Channel::ALL {
+                let cap = match channel {
+                    Channel::Voice => p.voice.min(1),
+                    Channel::Chat => p.chat,
+                    Channel::Email => p.email,
+                    Channel::Social => p.social,
+                };
+                let held = a.work.iter().filter(|w| w.channel == channel);
+                if held.clone().count() > cap as usize
+                    && !held.clone().all(|w| before_change(w.since))
+                {
+                    return fail(
+                        "agent capacity per profile never exceeded",
+                        format!(
+                            "agent {i} holds {} {channel} tasks, its profile allows {cap}",
+                            held.count()
+                        ),
+                    );
+                }
+            }
+            let started = a
+                .work
+                .iter()
+                .filter(|w| w.request == RequestKind::Conversation);
+            if started.clone().count() > p.outbound as usize
+                && !started.clone().all(|w| before_change(w.since))
+            {
+                return fail(
+                    "agent capacity per profile never exceeded",
+                    format!(
+                        "agent {i} holds {} conversations it started, its profile allows {}",
+                        started.count(),
+                        p.outbound
+                    ),
+                );
+            }
+        }
+        let limit = self.tenant.concurrent_call_limit as usize;
+        let all_before_change = self
+            .legs
+            .keys()
+            .all(|l| self.reconfigured.is_some_and(|(_, last)| l.0 <= last));
+        if self.legs.len() > limit && !all_before_change {
+            return fail(
+                "concurrent call limit never exceeded",
+                format!(
+                    "{} dialled calls are live, the limit is {limit}",
+                    self.legs.len()
+                ),
+            );
+        }
+        Ok(())
+    }
+
     /// Every dialled leg and pending dial belongs to a live task that refers to it.
     fn audit_legs(&self) -> Result<(), Violation> {
         const OWNED: &str = "every dialled leg belongs to a live task";
@@ -638,6 +705,30 @@ mod tests {
             caught == "no agent has two voice offers" || caught == "a task is in exactly one place",
             "{caught}"
         );
+    }
+
+    #[test]
+    fn work_beyond_the_profile_is_caught_unless_taken_on_before_a_change() {
+        let mut e = busy_engine();
+        let profile = e.tenant.agent(AgentIdx(0)).profile;
+        Arc::make_mut(&mut e.tenant).profiles[profile.ix()].voice = 0;
+        assert_eq!(broken(&e), "agent capacity per profile never exceeded");
+        // Lowered by a configuration change after the offer: the offer may stay.
+        e.reconfigured = Some((e.now, e.next_leg));
+        e.audit_capacity().expect("taken on before the change");
+    }
+
+    #[test]
+    fn calls_beyond_the_limit_are_caught_unless_dialled_before_a_change() {
+        let mut e = busy_engine();
+        let limit = e.tenant.concurrent_call_limit as u64;
+        for leg in 1..=limit + 1 {
+            e.legs.insert(LegId(leg), TaskId(1));
+        }
+        e.next_leg = limit + 1;
+        assert_eq!(broken(&e), "concurrent call limit never exceeded");
+        e.reconfigured = Some((e.now, e.next_leg));
+        e.audit_capacity().expect("dialled before the change");
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! [`flow`] (the flow interpreter), [`routing`] (queues, offers, RONA), [`consult`]
 //! (consult, transfer, conference), [`media`] (who hears whom, the desktop's controls),
 //! [`recording`], [`cad`] (call-associated data), [`outdial`] (calls the engine
-//! places), [`timers`], [`audit`] (invariants) and [`reconfig`] (configuration changes).
+//! places), [`timers`], [`audit`] (invariants), [`tally`] (live counters) and
+//! [`reconfig`] (configuration changes).
 
 mod agents;
 pub mod audit;
@@ -28,6 +29,7 @@ mod outdial;
 mod reconfig;
 mod recording;
 mod routing;
+pub mod tally;
 mod tasks;
 mod timers;
 
@@ -121,6 +123,11 @@ pub struct Engine {
     conversations: conversations::Conversations,
     /// The participants' table's enabled controls, per state and participant.
     control_table: crate::matrix::ControlTable,
+    /// Tasks created and closed (queue and agent counters live in their run-time state).
+    task_tally: tally::TaskTally,
+    /// When the configuration last changed, and the last leg dialled before: what
+    /// was taken on before may exceed limits the change lowered (see the audit).
+    reconfigured: Option<(SimTime, u64)>,
 }
 
 impl Engine {
@@ -150,6 +157,8 @@ impl Engine {
             next_leg: 0,
             route_pending: [false; 4],
             control_table: crate::matrix::ControlTable::new(),
+            task_tally: Default::default(),
+            reconfigured: None,
         }
     }
 

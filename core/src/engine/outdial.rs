@@ -187,6 +187,9 @@ impl Engine {
                 let t = self.tasks.get_mut(&task).expect("live task");
                 t.stage = Stage::Connected;
                 t.answered = Some(now);
+                if let (Some(q), Some(_)) = (t.queue, t.first_queued) {
+                    self.queues[q.ix()].tally.answered += 1;
+                }
                 // A callback waited from its queueing; an outdial did not wait.
                 let waited = now.since(t.first_queued.unwrap_or(now));
                 self.event(EventKind::TaskAnswered {

@@ -171,6 +171,7 @@ impl Engine {
                 queues[n as usize].waiting = q.waiting;
                 queues[n as usize].handle_estimate = q.handle_estimate;
                 queues[n as usize].overflow_rules = q.overflow_rules;
+                queues[n as usize].tally = q.tally;
             }
         }
         let remap_leg = |l: Leg| match l {
@@ -296,6 +297,30 @@ impl Engine {
         self.agents = agents;
         self.queues = queues;
         self.tenant = Arc::new(new);
+        // A change to automatic wrap-up (VOI-19) applies to wrap-ups that start
+        // after it; one counting down keeps its deadline if the rule stays, and is
+        // left to the agent if the rule is gone (the desktop is told).
+        let auto = &self.tenant.wrap_up;
+        if auto.auto_after.is_none() || auto.default_reason.is_none() {
+            self.timers
+                .retain(|kind| !matches!(kind, TimerKind::AutoWrapUp { .. }));
+            let mut disarmed = Vec::new();
+            for (i, a) in self.agents.iter_mut().enumerate() {
+                for w in &mut a.work {
+                    if w.phase == crate::event::WorkPhase::WrapUp && w.timer.take().is_some() {
+                        disarmed.push((AgentIdx(i as u32), w.task, w.controls));
+                    }
+                }
+            }
+            for (agent, task, controls) in disarmed {
+                let notice = crate::output::Notice::WrapUp {
+                    task,
+                    auto_after: None,
+                    controls,
+                };
+                self.notify(agent, notice);
+            }
+        }
         // Rebuild the ready sets under the new membership, keeping each agent's ready_since.
         for i in 0..self.agents.len() {
             let agent = AgentIdx(i as u32);
@@ -314,6 +339,7 @@ impl Engine {
             self.queues[qi].staffed = n;
         }
         self.route_pending = [true; 4];
+        self.reconfigured = Some((self.now, self.next_leg));
         self.event(EventKind::ConfigApplied);
         Ok(())
     }

@@ -70,6 +70,8 @@ pub(crate) struct QueueRt {
     pub overflow_rules: bool,
     /// Armed while callbacks wait for the queue's callback hours (CBK-10).
     pub hours_timer: Option<TimerKey>,
+    /// The queue's live counters.
+    pub tally: super::tally::QueueTally,
 }
 
 /// The RONA timeout of an offer that comes through no queue.
@@ -84,6 +86,7 @@ impl QueueRt {
             handle_estimate: q.handle_time_estimate,
             overflow_rules: false,
             hours_timer: None,
+            tally: Default::default(),
         }
     }
 }
@@ -154,6 +157,12 @@ impl Engine {
                 callback,
             },
         );
+        let tally = &mut self.queues[queue.ix()].tally;
+        if requeued {
+            tally.returned += 1;
+        } else {
+            tally.entered += 1;
+        }
         let position = self.position(queue, channel, key);
         let ewt = self.ewt(queue, channel, position);
         self.event(EventKind::TaskQueued {
@@ -477,11 +486,7 @@ impl Engine {
         if work.channel == Channel::Voice && outcome != OfferOutcome::DeviceFailed {
             self.effect(Effect::StopRinging { agent, task });
         }
-        self.event(EventKind::OfferEnded {
-            task,
-            agent,
-            outcome,
-        });
+        self.offer_ended(agent, task, outcome);
         self.set_work(agent, task, None, reason);
         Some(work)
     }

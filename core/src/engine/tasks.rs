@@ -199,6 +199,7 @@ impl Engine {
         if let Leg::Customer(call) = customer {
             self.calls.insert(call, id);
         }
+        self.task_tally.created += 1;
         self.event(EventKind::TaskCreated {
             task: id,
             kind,
@@ -361,8 +362,16 @@ impl Engine {
             return;
         }
         let outcome = t.outcome.unwrap_or(TaskOutcome::Handled);
+        let abandoned_in = match (outcome, t.queue, t.first_queued, t.answered) {
+            (TaskOutcome::Abandoned { .. }, Some(q), Some(_), None) => Some(q),
+            _ => None,
+        };
         if let Some(ext) = t.external_owner {
             self.forget_leg(ext);
+        }
+        self.task_tally.close(outcome);
+        if let Some(q) = abandoned_in {
+            self.queues[q.ix()].tally.abandoned += 1;
         }
         self.tasks.delete(&task);
         self.event(EventKind::TaskClosed { task, outcome });
@@ -405,6 +414,16 @@ impl Engine {
         }
     }
 
+    /// Counts an ended offer and logs it.
+    pub(crate) fn offer_ended(&mut self, agent: AgentIdx, task: TaskId, outcome: OfferOutcome) {
+        self.agents[agent.ix()].tally.offer_ended(outcome);
+        self.event(EventKind::OfferEnded {
+            task,
+            agent,
+            outcome,
+        });
+    }
+
     /// Puts an accepted offer's work into Engaged (or another phase) and logs the end of the offer.
     pub(crate) fn engage(
         &mut self,
@@ -417,11 +436,7 @@ impl Engine {
             self.timers.cancel(key);
         }
         work.phase = WorkPhase::Engaged;
-        self.event(EventKind::OfferEnded {
-            task,
-            agent,
-            outcome: OfferOutcome::Accepted,
-        });
+        self.offer_ended(agent, task, OfferOutcome::Accepted);
         self.set_work(agent, task, Some(work), reason);
     }
 
@@ -439,6 +454,9 @@ impl Engine {
         let first = t.answered.is_none();
         if first {
             t.answered = Some(now);
+            if let (Some(q), Some(_)) = (t.queue, t.first_queued) {
+                self.queues[q.ix()].tally.answered += 1;
+            }
             let waited = now.since(t.first_queued.unwrap_or(now));
             self.event(EventKind::TaskAnswered {
                 task,
@@ -731,6 +749,7 @@ impl Engine {
         if let Some(key) = work.timer {
             self.timers.cancel(key);
         }
+        self.agents[agent.ix()].tally.handled += 1;
         self.event(EventKind::WrapUpSubmitted {
             task,
             agent,
@@ -761,11 +780,11 @@ impl Engine {
         if let Some(w) = self.agents[agent.ix()].work_on_mut(task) {
             w.timer = None;
         }
-        let reason = self
-            .tenant
-            .wrap_up
-            .default_reason
-            .expect("validated: auto wrap-up has a default");
+        // Validated with the rule; a configuration change that removes the rule
+        // also disarms its timers (reconfig.rs), so this always holds.
+        let Some(reason) = self.tenant.wrap_up.default_reason else {
+            return;
+        };
         // Cannot be refused: the task is this agent's and in wrap-up (the timer lives exactly that long).
         let _ = self.wrap_up(agent, task, reason, None, true);
     }

@@ -61,9 +61,21 @@ pub fn run_text(path: &Path, text: &str) -> Vec<String> {
         Ok(s) => s,
         Err(e) => return vec![format!("the generated scenario did not load: {e}")],
     };
-    match runner::replay(&scenario) {
-        Ok(r) => r.failures,
-        Err(e) => vec![format!("the generated scenario did not load: {e}")],
+    // A panic is a failure of its seed like any other, not the end of the sweep.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner::replay(&scenario)));
+    match run {
+        Ok(Ok(r)) => r.failures,
+        Ok(Err(e)) => vec![format!("the generated scenario did not load: {e}")],
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            vec![format!(
+                "invariant \"the engine never panics\" broken: {message}"
+            )]
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 //! behave, and faults and agent actions at random instants. Each seed switches
 //! a random subset of features on (swarm testing): RONA-prone agents, failing
 //! phones, consults, transfers, conferences, callbacks, campaigns, digital
-//! tasks, business hours that close mid-run, configuration reloads.
+//! tasks, business hours that close mid-run, configuration reloads (limits,
+//! timeouts, teams, strategies, capacities, wrap-up, flow data) and dial results
+//! the network reports late or twice.
 //!
 //! The world is a scenario file (a TOML table), so that the runner checks it
 //! with every invariant after every step, a shrunk world is written out as a
@@ -32,7 +34,12 @@ pub const FEATURES: &[&str] = &[
     "business_hours",
     "reloads",
     "recording",
+    "dial_faults",
 ];
+
+/// Features drawn from the seed's second generator (added after the first
+/// generator's draws were fixed, so that adding them changed no other world).
+const LATE_FEATURES: &[&str] = &["dial_faults"];
 
 /// The generated world of one seed.
 #[derive(Clone, Debug)]
@@ -210,6 +217,7 @@ fn config(rng: &mut ChaCha8Rng, f: &BTreeSet<&'static str>, seed: u64) -> (Strin
         c,
         Shape {
             agents,
+            teams,
             queues,
             numbers,
             blended,
@@ -220,19 +228,114 @@ fn config(rng: &mut ChaCha8Rng, f: &BTreeSet<&'static str>, seed: u64) -> (Strin
 /// What the traffic needs to know of the tenant.
 struct Shape {
     agents: usize,
+    teams: usize,
     queues: usize,
     numbers: Vec<String>,
     blended: Vec<usize>,
 }
 
+/// A configuration change mid-run: one to four of the tenant's call limit, a
+/// queue's RONA timeout, teams and routing strategy, the blended profile's chat
+/// capacity (which may drop below what agents hold), the automatic wrap-up and
+/// a flow's variable default. Nothing is taken away that a healing world needs:
+/// every queue keeps a staffed team, and chats keep their agents.
+fn reload_patch(rng: &mut ChaCha8Rng, shape: &Shape) -> Value {
+    let mut patch = Table::new();
+    let entry = |patch: &mut Table, section: &str, name: String| -> Table {
+        patch
+            .get(section)
+            .and_then(|v| v.as_table())
+            .and_then(|t| t.get(&name))
+            .and_then(|v| v.as_table())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let put = |patch: &mut Table, section: &str, name: String, value: Table| {
+        let Value::Table(t) = patch
+            .entry(section.to_string())
+            .or_insert_with(|| Value::Table(Table::new()))
+        else {
+            unreachable!("sections are tables")
+        };
+        t.insert(name, Value::Table(value));
+    };
+    for _ in 0..rng.random_range(1..=4) {
+        match rng.random_range(0..7) {
+            0 => {
+                let mut tenant = Table::new();
+                tenant.insert(
+                    "concurrent_call_limit".into(),
+                    Value::Integer(rng.random_range(1..=8)),
+                );
+                patch.insert("tenant".into(), Value::Table(tenant));
+            }
+            1..=3 => {
+                let name = format!("q{}", rng.random_range(0..shape.queues));
+                let mut q = entry(&mut patch, "queues", name.clone());
+                match rng.random_range(0..3) {
+                    0 => {
+                        q.insert("max_time_available".into(), secs(rng.random_range(5..=30)));
+                    }
+                    1 => {
+                        let team = format!("t{}", rng.random_range(0..shape.teams));
+                        q.insert("teams".into(), Value::Array(vec![s(&team)]));
+                    }
+                    _ => {
+                        let strategy = *pick(rng, &["linear", "longest_available"]);
+                        q.insert("strategy".into(), s(strategy));
+                    }
+                }
+                put(&mut patch, "queues", name, q);
+            }
+            4 if !shape.blended.is_empty() => {
+                let mut p = Table::new();
+                p.insert("voice".into(), Value::Integer(1));
+                p.insert("chat".into(), Value::Integer(rng.random_range(1..=3)));
+                put(&mut patch, "profiles", "blended".into(), p);
+            }
+            5 => {
+                let mut w = Table::new();
+                w.insert(
+                    "reasons".into(),
+                    Value::Array(vec![s("Done"), s("Escalated")]),
+                );
+                if rng.random_bool(0.5) {
+                    w.insert("auto_after".into(), secs(rng.random_range(5..60)));
+                    w.insert("default_reason".into(), s("Done"));
+                }
+                patch.insert("wrap_up".into(), Value::Table(w));
+            }
+            _ => {
+                let q = rng.random_range(0..shape.queues);
+                let mut v = Table::new();
+                v.insert("label".into(), s("Tier"));
+                v.insert("popover".into(), Value::Integer(2));
+                v.insert(
+                    "default".into(),
+                    s(pick::<&str>(rng, &["gold", "silver", "bronze"])),
+                );
+                let mut vars = Table::new();
+                vars.insert("tier".into(), Value::Table(v));
+                let mut flow = Table::new();
+                flow.insert("variables".into(), Value::Table(vars));
+                put(&mut patch, "flows", format!("f{q}"), flow);
+            }
+        }
+    }
+    Value::Table(patch)
+}
+
 /// The world of `seed`.
 pub fn generate(seed: u64) -> World {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let features: BTreeSet<&'static str> = FEATURES
+    let mut late = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_fa17_0000_0001);
+    let mut features: BTreeSet<&'static str> = FEATURES
         .iter()
         .copied()
+        .filter(|f| !LATE_FEATURES.contains(f))
         .filter(|_| rng.random_bool(0.5))
         .collect();
+    features.extend(LATE_FEATURES.iter().filter(|_| late.random_bool(0.5)));
     let f = &features;
     let (config_text, shape) = config(&mut rng, f, seed);
     let config: Table = toml::from_str(&config_text).unwrap_or_default();
@@ -325,6 +428,19 @@ pub fn generate(seed: u64) -> World {
         n.insert("answer".into(), secs(2 + i as u64 * 10));
         n.insert("talk".into(), secs(rng.random_range(5..200)));
         numbers.insert((*number).to_string(), Value::Table(n));
+    }
+    if f.contains("dial_faults") {
+        // The network reports some dial results late (after an agent may have
+        // cancelled, or the consult been withdrawn) or twice.
+        for (_, n) in numbers.iter_mut() {
+            let Value::Table(n) = n else { continue };
+            if late.random_bool(0.4) {
+                n.insert("late".into(), secs(late.random_range(1..=40)));
+            }
+            if late.random_bool(0.4) {
+                n.insert("duplicate".into(), secs(late.random_range(0..=10)));
+            }
+        }
     }
     sc.insert("callers".into(), Value::Table(callers));
     sc.insert("numbers".into(), Value::Table(numbers));
@@ -447,22 +563,7 @@ pub fn generate(seed: u64) -> World {
             }
             "reconfigure" => {
                 t.insert("do".into(), s("reconfigure"));
-                let mut patch = Table::new();
-                let mut tenant = Table::new();
-                tenant.insert(
-                    "concurrent_call_limit".into(),
-                    Value::Integer(rng.random_range(1..=8)),
-                );
-                patch.insert("tenant".into(), Value::Table(tenant));
-                let mut q = Table::new();
-                q.insert("max_time_available".into(), secs(rng.random_range(5..=30)));
-                let mut queues = Table::new();
-                queues.insert(
-                    format!("q{}", rng.random_range(0..shape.queues)),
-                    Value::Table(q),
-                );
-                patch.insert("queues".into(), Value::Table(queues));
-                t.insert("patch".into(), Value::Table(patch));
+                t.insert("patch".into(), reload_patch(&mut rng, &shape));
             }
             "login" => {
                 // After every agent's own login (within the first 30 s).
