@@ -42,7 +42,7 @@ pub type Legs = smallvec::SmallVec<[Leg; 3]>;
 /// A mix in a fixed, copyable form: at most three legs talk (a conference) and at
 /// most one hears music on hold (never both parties of a consult, VOI-06). The
 /// engine keeps the last one it sent per task, to tell whether a mix changed.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MixShape {
     pub talking: [Option<Leg>; 3],
     pub on_hold: Option<Leg>,

@@ -31,7 +31,7 @@ pub mod time;
 pub mod window;
 
 pub use config::Tenant;
-pub use engine::{Engine, EngineOptions};
+pub use engine::{Engine, EngineOptions, EngineSnapshot, SnapshotError};
 pub use event::{Event, EventKind};
 pub use filter::OutputFilter;
 pub use input::{AgentAction, Input, PhoneEvent};

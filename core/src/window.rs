@@ -5,8 +5,16 @@
 //! waiting for days, say) moves to an ordered overflow map, so memory stays
 //! proportional to the live entries, not to the span of ids between the oldest
 //! and the newest. Iteration is in id order.
+//!
+//! It serializes as its entries, a sequence of `(id, value)` pairs in id order
+//! (engine snapshots, [`crate::engine::snapshot`]); the layout of slots and
+//! overflow is rebuilt as the entries come back.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::marker::PhantomData;
+
+use serde::de::{Error as _, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An id handed out in increasing order.
 pub trait SeqId: Copy + Ord {
@@ -215,6 +223,60 @@ impl<K: SeqId, V> IdWindow<K, V> {
     pub fn window_len(&self) -> usize {
         self.slots.len()
     }
+
+    /// Appends an entry above every id present (deserialization). A gap wider
+    /// than the sparseness allows moves the window's entries to the overflow
+    /// first, so ids far apart never open a window of empty slots between them.
+    fn push_above(&mut self, id: K, value: V) {
+        let end = self.base.saturating_add(self.slots.len() as u64);
+        if !self.slots.is_empty() && id.seq().saturating_sub(end) > SPARSENESS as u64 {
+            let base = self.base;
+            for (i, slot) in std::mem::take(&mut self.slots).into_iter().enumerate() {
+                if let Some(v) = slot {
+                    self.overflow.insert(base + i as u64, v);
+                }
+            }
+            self.in_window = 0;
+        }
+        self.insert(id, value);
+    }
+}
+
+/// The entries, as a sequence of `(id, value)` pairs in id order.
+impl<K: SeqId + Serialize, V: Serialize> Serialize for IdWindow<K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// From a sequence of `(id, value)` pairs in strictly increasing id order.
+impl<'de, K: SeqId + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for IdWindow<K, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries<K, V>(PhantomData<(K, V)>);
+        impl<'de, K: SeqId + Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for Entries<K, V> {
+            type Value = IdWindow<K, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence of [id, value] pairs in increasing id order")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut w = IdWindow::default();
+                let mut last: Option<u64> = None;
+                while let Some((id, value)) = seq.next_element::<(K, V)>()? {
+                    let n = id.seq();
+                    if last.is_some_and(|l| n <= l) {
+                        return Err(A::Error::custom(format!(
+                            "id {n} comes after id {}: ids must increase",
+                            last.unwrap_or_default()
+                        )));
+                    }
+                    last = Some(n);
+                    w.push_above(id, value);
+                }
+                Ok(w)
+            }
+        }
+        d.deserialize_seq(Entries(PhantomData))
+    }
 }
 
 /// Merges two iterators sorted by key.
@@ -314,6 +376,43 @@ mod tests {
         assert_eq!(w.len(), 3);
         assert_eq!(w.remove(&TaskId(2)), Some(22));
         assert_eq!(w.get(&TaskId(2)), None);
+    }
+
+    #[test]
+    fn serializes_as_its_entries_and_comes_back_without_opening_gaps() {
+        let mut w: IdWindow<TaskId, u64> = IdWindow::default();
+        for id in [3, 4, 9] {
+            w.insert(TaskId(id), id * 2);
+        }
+        w.insert(TaskId(1), 2); // out of order: in the overflow
+        let json = serde_json::to_string(&w).expect("serializes");
+        assert_eq!(json, "[[1,2],[3,6],[4,8],[9,18]]");
+        let back: IdWindow<TaskId, u64> = serde_json::from_str(&json).expect("parses");
+        let got: Vec<(u64, u64)> = back.iter().map(|(k, v)| (k.0, *v)).collect();
+        assert_eq!(got, vec![(1, 2), (3, 6), (4, 8), (9, 18)]);
+        // Ids far apart (a callback waiting for days among new calls) open no
+        // window of empty slots between them.
+        let far = "[[1,1],[2,2],[1000000000000,3],[1000000000002,4]]";
+        let mut back: IdWindow<TaskId, u64> = serde_json::from_str(far).expect("parses");
+        assert!(back.window_len() <= 3, "{} slots", back.window_len());
+        assert_eq!(serde_json::to_string(&back).expect("serializes"), far);
+        for (id, v) in [
+            (1, 1),
+            (2, 2),
+            (1_000_000_000_000, 3),
+            (1_000_000_000_002, 4),
+        ] {
+            assert_eq!(back.get(&TaskId(id)), Some(&v), "id {id}");
+        }
+        back.insert(TaskId(1_000_000_000_003), 5);
+        assert_eq!(back.remove(&TaskId(1)), Some(1));
+        assert_eq!(back.len(), 4);
+        for bad in ["[[2,0],[1,0]]", "[[1,0],[1,0]]", "{}", "[[1]]"] {
+            assert!(
+                serde_json::from_str::<IdWindow<TaskId, u64>>(bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -73,3 +73,19 @@ fn show(paths: &[PathBuf]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// `switchboard replay --from-db FILE`: the flight recorder. Replays a
+/// production input log in the simulator's engine and prints the trace the
+/// server produced (the same lines its `--trace` file holds).
+pub fn run_from_db(db: &std::path::Path) -> ExitCode {
+    match switchboard::server::recover::trace_of_db(db, &mut std::io::stdout().lock()) {
+        Ok(n) => {
+            eprintln!("{n} log entries replayed from {}", db.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -194,7 +194,7 @@ pub struct CallbackPolicy {
 /// Direct callback as an overflow action (CBK-06, CBK-07): offered to a waiting
 /// caller once the queue holds more than `waiting_above` calls or the caller's
 /// estimated wait exceeds `wait_above`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Overflow {
     pub waiting_above: Option<u32>,
     pub wait_above: Option<SimDuration>,

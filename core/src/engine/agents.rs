@@ -9,6 +9,8 @@
 //! logged by [`Engine::set_presence`], every work change by [`Engine::set_work`];
 //! both keep the ready sets and the queues' staffed counts right.
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::RoutingStrategy;
 use crate::event::{
     AgentState, EventKind, Ignored, OfferOutcome, Presence, Role, StateReason, WorkPhase,
@@ -26,7 +28,7 @@ use super::tasks::EndKind;
 use super::timers::TimerKey;
 
 /// An agent's part in one task.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Work {
     pub task: TaskId,
     pub channel: Channel,
@@ -43,7 +45,7 @@ pub(crate) struct Work {
 }
 
 /// An agent's run-time state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct AgentRt {
     pub presence: Presence,
     pub work: Vec<Work>,

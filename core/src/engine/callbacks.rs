@@ -12,6 +12,8 @@
 //! the callback back at the end of the queue until the queue's attempts are used.
 //! Callbacks wait while their queue's callback hours are closed.
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::{
     CallbackPolicy, Courtesy, DIRECT_CALLBACK_EVERY, DIRECT_CALLBACK_FIRST, Overflow,
     OverflowChoice,
@@ -32,7 +34,7 @@ use super::tasks::Stage;
 use super::timers::{TimerKey, TimerKind};
 
 /// A callback's own data, once a task is one.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct CallbackInfo {
     pub number: DialNumber,
     /// The customer's name, when the request gave one (a web callback).
@@ -47,7 +49,7 @@ pub(crate) struct CallbackInfo {
 }
 
 /// What a caller waiting in a queue may be offered, and the offer under way.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct WaitOffer {
     /// Direct callback's rule, until it holds for this caller (CBK-06).
     pub overflow: Option<Overflow>,
@@ -57,7 +59,7 @@ pub(crate) struct WaitOffer {
 }
 
 /// An offer of a callback to a waiting caller (CBK-01, CBK-07).
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct OfferState {
     pub source: CallbackSource,
     pub key: Digit,

@@ -16,6 +16,8 @@
 
 use std::collections::VecDeque;
 
+use serde::{Deserialize, Serialize};
+
 use crate::campaign::contacts::parse_contacts;
 use crate::config::{CampaignMode, PreviewAction};
 use crate::dialnum::DialNumber;
@@ -35,7 +37,7 @@ use super::tasks::Stage;
 use super::timers::{TimerKey, TimerKind};
 
 /// One contact of a campaign's list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ListedContact {
     pub number: DialNumber,
     /// The list's columns' values, in the list's column order.
@@ -45,7 +47,7 @@ pub(crate) struct ListedContact {
 }
 
 /// A campaign's run-time state: its contact list.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct CampaignRt {
     /// The list's columns other than the number.
     pub columns: Vec<String>,
@@ -54,7 +56,7 @@ pub(crate) struct CampaignRt {
 }
 
 /// A campaign contact being worked, held by its task.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ContactTask {
     pub campaign: CampaignIdx,
     pub contact: ListedContact,

@@ -5,6 +5,8 @@
 //! only leave. Every action is first checked against the participants' table
 //! ([`crate::matrix`]).
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::{HoursStatus, QueueType, Step};
 use crate::dialnum::DialNumber;
 use crate::event::*;
@@ -21,7 +23,7 @@ use super::routing::QueueKey;
 use super::tasks::Stage;
 
 /// A consult in progress on a task.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Consult {
     pub target: TargetRef,
     /// Placed through a number mapped to an entry point (AGT-12).

@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
 
 use crate::address::{Address, AddressKind};
 use crate::config::{ChannelKind, License, SocialKind};
@@ -32,7 +33,7 @@ use super::agents::Work;
 use super::tasks::Stage;
 
 /// An open conversation, held by its task.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Conversation {
     pub ep: EpIdx,
     pub address: Address,
@@ -49,7 +50,7 @@ pub(crate) struct Conversation {
 }
 
 /// What the engine remembers of a customer across conversations.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct CustomerRecord {
     /// Normalized subjects of the customer's email conversations (OUT-09).
     pub subjects: BTreeSet<String>,
@@ -58,10 +59,12 @@ pub(crate) struct CustomerRecord {
 }
 
 /// All digital conversations' state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Conversations {
     pub open: BTreeMap<TaskId, Conversation>,
-    /// (entry point, address, normalized subject) -> the open conversation.
+    /// (entry point, address, normalized subject) -> the open conversation
+    /// (a sequence of pairs in a snapshot: JSON has no tuple keys).
+    #[serde(with = "super::snapshot::pairs")]
     pub threads: BTreeMap<(EpIdx, Address, String), TaskId>,
     /// An email's Message-ID -> the open conversation it belongs to.
     pub email_ids: BTreeMap<CompactString, TaskId>,

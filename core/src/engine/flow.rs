@@ -4,6 +4,7 @@
 //! to routing; a disconnect (or a flow that runs out of steps) ends the call.
 
 use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Step;
 use crate::dtmf::Digit;
@@ -21,7 +22,7 @@ use super::timers::{TimerKey, TimerKind};
 const MAX_STEPS_AT_ONCE: usize = 1_000;
 
 /// What a task in its flow waits for.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum FlowWait {
     /// Running now (never seen between inputs).
     Running,

@@ -13,8 +13,9 @@
 //! [`flow`] (the flow interpreter), [`routing`] (queues, offers, RONA), [`consult`]
 //! (consult, transfer, conference), [`media`] (who hears whom, the desktop's controls),
 //! [`recording`], [`cad`] (call-associated data), [`outdial`] (calls the engine
-//! places), [`timers`], [`audit`] (invariants), [`tally`] (live counters) and
-//! [`reconfig`] (configuration changes).
+//! places), [`timers`], [`audit`] (invariants), [`tally`] (live counters),
+//! [`reconfig`] (configuration changes) and [`snapshot`] (the run-time state saved
+//! and restored, for a fast restart).
 
 mod agents;
 pub mod audit;
@@ -29,6 +30,7 @@ mod outdial;
 mod reconfig;
 mod recording;
 mod routing;
+pub mod snapshot;
 pub mod tally;
 mod tasks;
 mod timers;
@@ -56,6 +58,7 @@ use timers::{TimerKind, Timers};
 
 pub use audit::Violation;
 pub use cad::MASK;
+pub use snapshot::{EngineSnapshot, SnapshotError};
 
 /// How an engine is set up, beside its tenant configuration.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

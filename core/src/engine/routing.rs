@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::Queue;
 use crate::event::{
     AbandonStage, ConsultEnd, EventKind, OfferOutcome, Presence, Role, StateReason, TaskKind,
@@ -24,7 +26,8 @@ use super::timers::{TimerKey, TimerKind};
 /// A waiting entry's place: (9 - priority, arrival sequence), packed in one word
 /// (the rank in the top 4 bits). Smaller is served first. A task keeps its key
 /// across offers, so after RONA it takes its original place.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub(crate) struct QueueKey(u64);
 
 impl QueueKey {
@@ -44,10 +47,15 @@ impl QueueKey {
     pub fn with_seq(self, seq: u64) -> QueueKey {
         QueueKey::new(self.priority(), seq)
     }
+
+    /// The arrival sequence number.
+    pub fn seq(self) -> u64 {
+        self.0 & ((1 << Self::SEQ_BITS) - 1)
+    }
 }
 
 /// What waits in a queue: a task, or a consult request about a task (VOI-03).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Entry {
     pub task: TaskId,
     pub consult: bool,
@@ -56,7 +64,7 @@ pub(crate) struct Entry {
 }
 
 /// A queue's run-time state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct QueueRt {
     /// Waiting entries per channel.
     pub waiting: [BTreeMap<QueueKey, Entry>; 4],

@@ -11,12 +11,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{OfferOutcome, TaskOutcome};
 
 /// Tasks created and closed, by how they ended.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskTally {
     pub created: u64,
     pub handled: u64,
@@ -55,7 +55,7 @@ impl TaskTally {
 }
 
 /// One queue's counters.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueTally {
     /// Tasks that entered the queue (from a flow, a transfer or a callback).
     pub entered: u64,
@@ -69,7 +69,7 @@ pub struct QueueTally {
 }
 
 /// One agent's counters.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentTally {
     /// Offers the agent accepted.
     pub accepted: u64,

@@ -6,6 +6,7 @@
 //! gone and no agent works on it any more.
 
 use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
 
 use crate::dtmf::Digit;
 use crate::event::*;
@@ -24,7 +25,7 @@ use super::routing::QueueKey;
 use super::timers::{TimerKey, TimerKind};
 
 /// Where a task is, from the customer's side. A live task is in exactly one stage.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Stage {
     /// Running its entry point's flow.
     Flow(FlowWait),
@@ -57,7 +58,7 @@ impl Stage {
 }
 
 /// A call-associated variable's value and its save history (CAD-03).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct VarSlot {
     pub value: Option<CompactString>,
     pub version: u32,
@@ -66,7 +67,7 @@ pub(crate) struct VarSlot {
 }
 
 /// The recording of a call (REC-01..REC-03).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Recording {
     Off,
     On,
@@ -77,7 +78,7 @@ pub(crate) enum Recording {
 }
 
 /// One live customer interaction.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Task {
     pub kind: TaskKind,
     pub channel: Channel,

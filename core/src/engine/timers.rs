@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::num::NonZeroU64;
 
+use serde::{Deserialize, Serialize};
+
 use crate::ids::{AgentIdx, QueueIdx, TaskId};
 use crate::time::SimTime;
 
@@ -13,7 +15,7 @@ use crate::time::SimTime;
 pub(crate) type TimerKey = (SimTime, NonZeroU64);
 
 /// Why a timer exists.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum TimerKind {
     /// The offer of `task` to `agent` goes unanswered (AGT-04).
     Rona { agent: AgentIdx, task: TaskId },
@@ -31,8 +33,10 @@ pub(crate) enum TimerKind {
     PreviewTimeout { agent: AgentIdx, task: TaskId },
 }
 
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug, Serialize, Deserialize)]
 pub(crate) struct Timers {
+    /// A sequence of (key, timer) pairs in a snapshot: JSON has no tuple keys.
+    #[serde(with = "super::snapshot::pairs")]
     map: BTreeMap<TimerKey, TimerKind>,
     seq: u64,
 }
@@ -89,5 +93,10 @@ impl Timers {
 
     pub fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// The sequence number of the last timer armed: every key's is at most this.
+    pub fn last_seq(&self) -> u64 {
+        self.seq
     }
 }
