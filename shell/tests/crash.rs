@@ -26,6 +26,12 @@ const CONFIG: &str = concat!(
 /// The caller kills and waits for the child.
 #[allow(clippy::zombie_processes)]
 fn serve(db: &Path) -> (Child, SocketAddr, Option<String>) {
+    serve_with(db, &[])
+}
+
+/// [`serve`] with more options.
+#[allow(clippy::zombie_processes)]
+fn serve_with(db: &Path, extra: &[&str]) -> (Child, SocketAddr, Option<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args([
             "serve",
@@ -36,6 +42,7 @@ fn serve(db: &Path) -> (Child, SocketAddr, Option<String>) {
             "--snapshot-every",
             "40",
         ])
+        .args(extra)
         .arg("--db")
         .arg(db)
         .stdout(Stdio::piped())
@@ -219,5 +226,61 @@ fn a_killed_server_restarts_with_everything_it_accepted() {
     );
     let _ = child.kill();
     let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_flight_recorder_prints_the_trace_the_server_wrote() {
+    let dir = temp_dir("recorder");
+    let db = dir.join("switchboard.db");
+    let trace = dir.join("trace.txt");
+    let trace_arg = trace.to_string_lossy().to_string();
+    let (mut child, addr, admin) = serve_with(&db, &["--virtual-phones", "--trace", &trace_arg]);
+    let admin = admin.expect("admin token");
+    let mut c = Client::connect(addr).expect("connect");
+    let (_, t) = c
+        .request(
+            "POST",
+            "/api/admin/tokens",
+            Some(&admin),
+            Some("{\"agent\":\"a1\"}"),
+        )
+        .expect("token");
+    let a1 = json(&t)["token"].as_str().expect("token").to_string();
+    let (status, _) = c
+        .request("POST", "/api/agent/login", Some(&a1), None)
+        .expect("login");
+    assert_eq!(status, 200);
+    let call = r#"{"from":"+15551234567","to":"+18005550100","talk_s":1}"#;
+    let (status, text) = c
+        .request("POST", "/api/admin/calls", Some(&admin), Some(call))
+        .expect("call");
+    assert_eq!(status, 200, "{text}");
+    std::thread::sleep(Duration::from_millis(1200));
+    let (status, text) = c
+        .request("POST", "/api/agent/tasks/1/accept", Some(&a1), None)
+        .expect("accept");
+    assert_eq!(status, 200, "{text}");
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, text) = c
+        .request(
+            "POST",
+            "/api/agent/tasks/1/wrap_up",
+            Some(&a1),
+            Some("{\"reason\":\"Resolved\"}"),
+        )
+        .expect("wrap up");
+    assert_eq!(status, 200, "{text}");
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let written = std::fs::read_to_string(&trace).expect("trace");
+    assert!(written.contains("closed: handled"), "{written}");
+    let replayed = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["replay", "--from-db"])
+        .arg(&db)
+        .output()
+        .expect("replay");
+    assert!(replayed.status.success());
+    assert_eq!(String::from_utf8_lossy(&replayed.stdout), written);
     let _ = std::fs::remove_dir_all(&dir);
 }
