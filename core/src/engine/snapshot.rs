@@ -52,8 +52,9 @@
 //!    snapshot was taken, must be those of the configuration given; and the
 //!    snapshot must hold one state per agent, queue and campaign;
 //! 3. every index in the state (agents, queues, entry points, flows and their
-//!    steps, prompts, campaigns, idle reasons) is in range, and a task's
-//!    variables are as many as its flow's;
+//!    steps, prompts, campaigns, idle reasons) is in range, a task's variables
+//!    are as many as its flow's, and a task has a callback's or a campaign
+//!    contact's data only if it is one;
 //! 4. the id counters (tasks, requests, legs, timers, queue arrivals) are ahead
 //!    of every id in use, and no counter is so large that the engine could
 //!    overflow it;
@@ -70,6 +71,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Tenant;
+use crate::event::TaskKind;
 use crate::ids::*;
 use crate::legs::Leg;
 use crate::time::SimTime;
@@ -549,6 +551,19 @@ impl EngineSnapshot {
         let owner = || id.to_string();
         ids.tasks.push(id);
         ids.arrivals.push(t.key.seq());
+        if (t.kind == TaskKind::Callback) != t.callback.is_some() {
+            return Err(inconsistent(format!(
+                "{id} is a {:?} task with{} a callback's data",
+                t.kind,
+                if t.callback.is_some() { "" } else { "out" }
+            )));
+        }
+        if t.campaign.is_some() && t.kind != TaskKind::Campaign {
+            return Err(inconsistent(format!(
+                "{id} is a {:?} task with a campaign contact",
+                t.kind
+            )));
+        }
         limits.entry_point(t.ep, owner)?;
         limits.leg(t.customer, owner)?;
         ids.leg(t.customer);
