@@ -46,7 +46,7 @@ const COMPACT_FROM: usize = 4096;
 const SPARSENESS: usize = 16;
 
 /// A map from increasing ids to values; see the module documentation.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct IdWindow<K, V> {
     base: u64,
     slots: VecDeque<Option<V>>,
@@ -239,6 +239,13 @@ impl<K: SeqId, V> IdWindow<K, V> {
             self.in_window = 0;
         }
         self.insert(id, value);
+    }
+}
+
+/// The entries, as a map in id order (whatever the layout of slots and overflow).
+impl<K: SeqId + std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for IdWindow<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 

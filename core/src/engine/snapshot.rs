@@ -118,8 +118,10 @@ pub struct EngineSnapshot {
 /// Why a snapshot cannot be restored, in one sentence.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SnapshotError {
+    /// Written by an engine of another snapshot format.
     #[error("the snapshot is in format {found}, and this engine reads format {expected} only")]
     Format { found: u32, expected: u32 },
+    /// Taken under a configuration with another number of some entity.
     #[error(
         "the snapshot was taken under a configuration with {snapshot} {what}, and this one has {tenant}"
     )]
@@ -128,10 +130,12 @@ pub enum SnapshotError {
         snapshot: u32,
         tenant: u32,
     },
+    /// Taken under a configuration whose entities of a kind have other names.
     #[error(
         "the snapshot was taken under a configuration whose {what} have other names than this one's"
     )]
     Names { what: &'static str },
+    /// An index in the state beyond what the configuration has.
     #[error(
         "{owner} in the snapshot refers to {what} {index}, and the configuration has only {count}"
     )]
@@ -141,8 +145,11 @@ pub enum SnapshotError {
         index: u32,
         count: usize,
     },
+    /// Parts of the state that cannot go together (an id ahead of its
+    /// counter, a counter about to overflow, a task's data of another kind).
     #[error("the snapshot is inconsistent: {detail}")]
     Inconsistent { detail: String },
+    /// The restored engine fails its audit ([`Engine::audit`]).
     #[error("the restored state breaks an invariant of the engine: {0}")]
     Audit(Violation),
 }
