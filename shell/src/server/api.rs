@@ -56,18 +56,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = read_body(req, BODY_LIMIT).await?;
-        let bytes: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            b"{}"
-        } else {
-            &bytes
-        };
-        serde_json::from_slice(bytes).map(Body).map_err(|e| {
-            ApiError::bad_request(format!(
-                "the request body is not valid for this request: {e}"
-            ))
-        })
+        json_body(&read_body(req, BODY_LIMIT).await?)
+            .and_then(typed)
+            .map(Body)
     }
+}
+
+/// A body as JSON; an empty body reads as `{}`.
+fn json_body(b: &Bytes) -> Result<Value, ApiError> {
+    if b.iter().all(|c| c.is_ascii_whitespace()) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(b)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
+}
+
+/// A JSON value as the body a request takes.
+fn typed<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the request body is not valid for this request: {e}"
+        ))
+    })
 }
 
 async fn read_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
@@ -313,34 +323,20 @@ async fn agent_plain(
 ) -> Result<axum::Json<Value>, ApiError> {
     let agent = agent_of(&s, &headers, None)?;
     let body = read_body(req, BODY_LIMIT).await?;
-    let parse = |b: &Bytes| -> Result<Value, ApiError> {
-        if b.iter().all(|c| c.is_ascii_whitespace()) {
-            return Ok(json!({}));
-        }
-        serde_json::from_slice(b)
-            .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
-    };
-    let v = parse(&body)?;
-    fn from<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
-        serde_json::from_value(v).map_err(|e| {
-            ApiError::bad_request(format!(
-                "the request body is not valid for this request: {e}"
-            ))
-        })
-    }
+    let v = json_body(&body)?;
     let req = match what.as_str() {
         "login" => AgentReq::Login,
         "logout" => AgentReq::Logout,
         "available" => AgentReq::Available,
         "accept_all" => AgentReq::AcceptAll,
         "idle" => AgentReq::Idle {
-            reason: from::<IdleBody>(v)?.reason,
+            reason: typed::<IdleBody>(v)?.reason,
         },
         "phone" => AgentReq::Phone {
-            event: from::<PhoneBody>(v)?.event,
+            event: typed::<PhoneBody>(v)?.event,
         },
         "outdial" => {
-            let b: OutdialBody = from(v)?;
+            let b: OutdialBody = typed(v)?;
             AgentReq::Outdial {
                 number: b.number,
                 entry_point: b.entry_point,
@@ -394,42 +390,28 @@ async fn task_verb(
     let agent = agent_of(&s, &headers, None)?;
     let body = read_body(req, BODY_LIMIT).await?;
     let task = task_id(&task)?;
-    let json = |b: &Bytes| -> Result<Value, ApiError> {
-        if b.iter().all(|c| c.is_ascii_whitespace()) {
-            return Ok(json!({}));
-        }
-        serde_json::from_slice(b)
-            .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
-    };
-    fn from<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
-        serde_json::from_value(v).map_err(|e| {
-            ApiError::bad_request(format!(
-                "the request body is not valid for this request: {e}"
-            ))
-        })
-    }
-    let v = json(&body)?;
+    let v = json_body(&body)?;
     let verb = match verb.as_str() {
         "wrap_up" => {
-            let b: WrapUpBody = from(v)?;
+            let b: WrapUpBody = typed(v)?;
             TaskVerb::WrapUp {
                 reason: b.reason,
                 idle: b.idle,
             }
         }
-        "consult" => TaskVerb::Consult(from::<TargetReq>(v)?),
+        "consult" => TaskVerb::Consult(typed::<TargetReq>(v)?),
         "transfer" => {
-            let t: TargetReq = from(v)?;
+            let t: TargetReq = typed(v)?;
             let any = t.agent.is_some()
                 || t.queue.is_some()
                 || t.entry_point.is_some()
                 || t.number.is_some();
             TaskVerb::Transfer(any.then_some(t))
         }
-        "messages" => TaskVerb::Send(from::<MessageReq>(v)?),
-        v if SIMPLE_VERBS.contains(&v) => {
-            from::<Empty>(json(&body)?)?;
-            TaskVerb::Simple(v.to_string())
+        "messages" => TaskVerb::Send(typed::<MessageReq>(v)?),
+        simple if SIMPLE_VERBS.contains(&simple) => {
+            typed::<Empty>(v)?;
+            TaskVerb::Simple(simple.to_string())
         }
         other => {
             return Err(ApiError::not_found(format!(
