@@ -83,6 +83,14 @@ impl<K: SeqId, V> IdWindow<K, V> {
             self.overflow.insert(seq, value);
             return;
         }
+        // An id far ahead of the window (ids come from outside: a telephony
+        // driver, a client) starts a new window there rather than opening one
+        // empty slot for every id in between.
+        let end = self.base.saturating_add(self.slots.len() as u64);
+        if seq - end.min(seq) > COMPACT_FROM as u64 {
+            self.evict_window();
+            self.base = seq;
+        }
         let ix = (seq - self.base) as usize;
         while self.slots.len() < ix {
             self.slots.push_back(None);
@@ -230,15 +238,20 @@ impl<K: SeqId, V> IdWindow<K, V> {
     fn push_above(&mut self, id: K, value: V) {
         let end = self.base.saturating_add(self.slots.len() as u64);
         if !self.slots.is_empty() && id.seq().saturating_sub(end) > SPARSENESS as u64 {
-            let base = self.base;
-            for (i, slot) in std::mem::take(&mut self.slots).into_iter().enumerate() {
-                if let Some(v) = slot {
-                    self.overflow.insert(base + i as u64, v);
-                }
-            }
-            self.in_window = 0;
+            self.evict_window();
         }
         self.insert(id, value);
+    }
+
+    /// Moves every entry of the window to the overflow map, leaving no slots.
+    fn evict_window(&mut self) {
+        let base = self.base;
+        for (i, slot) in std::mem::take(&mut self.slots).into_iter().enumerate() {
+            if let Some(v) = slot {
+                self.overflow.insert(base + i as u64, v);
+            }
+        }
+        self.in_window = 0;
     }
 }
 
@@ -334,6 +347,31 @@ mod tests {
         assert_eq!(w.get(&TaskId(1)), Some(&1));
         assert_eq!(w.remove(&TaskId(1)), Some(1));
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn an_id_far_ahead_opens_no_slots_for_the_ids_in_between() {
+        let mut w: IdWindow<TaskId, u64> = IdWindow::default();
+        w.insert(TaskId(1), 1);
+        w.insert(TaskId(2), 2);
+        w.insert(TaskId(u64::MAX - 1), 3);
+        w.insert(TaskId(1_000_000_000_000), 4);
+        w.insert(TaskId(3), 5);
+        assert!(w.window_len() <= 2, "window of {} slots", w.window_len());
+        let all: Vec<_> = w.iter().map(|(k, v)| (k.0, *v)).collect();
+        assert_eq!(
+            all,
+            [
+                (1, 1),
+                (2, 2),
+                (3, 5),
+                (1_000_000_000_000, 4),
+                (u64::MAX - 1, 3)
+            ]
+        );
+        assert_eq!(w.remove(&TaskId(u64::MAX - 1)), Some(3));
+        assert_eq!(w.get(&TaskId(1_000_000_000_000)), Some(&4));
+        assert_eq!(w.len(), 4);
     }
 
     #[test]

@@ -4,16 +4,14 @@
 //! connections, and nothing is lost or duplicated:
 //!
 //! - an admin client that retries `call_arrived` after a timeout creates every
-//!   call exactly once: the call id makes the request idempotent, as the engine
-//!   refuses a call id in progress with 409 `duplicate_call`;
+//!   call exactly once: the call id makes the request idempotent, as the server
+//!   refuses a call id used before with 409 `duplicate_call`, whether that call
+//!   is still in progress (the engine) or has ended (the store's contact ids);
 //! - an agent's desktop that loses its WebSocket (partition, or its own socket
 //!   dropped) and reconnects with `after=<last seq>` receives every push exactly
 //!   once, in order, up to the agent's `push_seq`;
 //! - reconnecting over and over while pushes keep coming, with latency jitter,
 //!   neither skips nor repeats a push.
-//!
-//! One test is ignored because it fails: a retried `call_arrived` that reaches
-//! the server after the call ended is not refused and creates a second call.
 //!
 //! Only the sockets are simulated: the engine's actor runs on its own OS thread
 //! with the wall clock, so the simulation is paced against real time
@@ -620,9 +618,6 @@ const PHONES: &str = "phones";
 /// a healthy link). The call id was used: the retry should be refused like a
 /// retry while the call is in progress, and no second task created.
 #[test]
-#[ignore = "bug: the engine refuses a used call id only while that call is in progress \
-            (core/src/engine/tasks.rs, call_arrived: `self.calls.contains_key`), so a late \
-            retry creates a phantom call for a caller who already hung up"]
 fn a_retry_after_the_call_ended_does_not_create_it_again() {
     let server = Prepared::new("late-retry");
     let mut sim = sim(5, Duration::from_millis(20));

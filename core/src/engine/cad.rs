@@ -102,10 +102,11 @@ impl Engine {
         let slot = &self.tasks[&task].vars[var.ix()];
         if slot.version != version {
             // CAD-03: the first save wins; the later one, of a stale value, is rejected.
-            let winner = slot.saved_by.map_or_else(
-                || "the flow".to_string(),
-                |a| self.tenant.agents[a.ix()].name.clone(),
-            );
+            let winner = match slot.saved_by {
+                Some(a) => self.tenant.agents[a.ix()].name.clone(),
+                None if slot.saver_left => "an agent who has since left".to_string(),
+                None => "the flow".to_string(),
+            };
             if let Some(w) = slot.saved_by {
                 self.notify(
                     agent,
@@ -125,6 +126,7 @@ impl Engine {
         slot.value = Some(CompactString::from(value.as_str()));
         slot.version += 1;
         slot.saved_by = Some(agent);
+        slot.saver_left = false;
         slot.saved_at = Some(now);
         let version = slot.version;
         let logged = (!secure).then(|| Box::<str>::from(value.as_str()));

@@ -110,6 +110,8 @@ impl Engine {
                     if let Some(slot) = t.vars.get_mut(var.ix()) {
                         slot.value = Some(text.clone());
                         slot.version += 1;
+                        slot.saved_by = None;
+                        slot.saver_left = false;
                     }
                     let shown = (!secure).then(|| Box::<str>::from(text.as_str()));
 

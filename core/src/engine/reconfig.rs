@@ -231,7 +231,14 @@ impl Engine {
                 if let Some(nf) = nf {
                     for (vi, v) in of.variables.iter().enumerate() {
                         if let Some(nv) = nf.variables.iter().position(|x| x.name == v.name) {
-                            vars[nv] = t.vars.get(vi).cloned().unwrap_or_default();
+                            let mut slot = t.vars.get(vi).cloned().unwrap_or_default();
+                            // The agent who saved it may have left or moved (CAD-03's
+                            // conflict names the winner).
+                            if let Some(a) = slot.saved_by {
+                                slot.saved_by = remap_agent(a);
+                                slot.saver_left = slot.saved_by.is_none();
+                            }
+                            vars[nv] = slot;
                         }
                     }
                     if let Stage::Flow(wait) = &mut t.stage {
@@ -282,6 +289,8 @@ impl Engine {
         let conv = &mut self.conversations;
         for c in conv.open.values_mut() {
             c.ep = remap_ep(c.ep).expect("entry points with live tasks stay");
+            // The agent a transfer waits for is logged in, so stays (perhaps renumbered).
+            c.transfer_to = c.transfer_to.and_then(remap_agent);
         }
         conv.threads = conv
             .open

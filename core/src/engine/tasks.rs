@@ -63,6 +63,9 @@ pub(crate) struct VarSlot {
     pub value: Option<CompactString>,
     pub version: u32,
     pub saved_by: Option<AgentIdx>,
+    /// The agent who saved it last has since left the configuration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub saver_left: bool,
     pub saved_at: Option<SimTime>,
 }
 

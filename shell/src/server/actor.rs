@@ -36,7 +36,7 @@ use tokio::sync::{broadcast, oneshot};
 
 use super::auth::Tokens;
 use super::requests::{AgentReq, ApiError, resolve};
-use super::store::Store;
+use super::store::{Store, contact_of};
 use super::views;
 use super::virtual_phones::VirtualPhones;
 
@@ -312,6 +312,8 @@ impl Actor {
         let mut virtual_calls = Vec::new();
         let mut forward = Vec::new();
         let mut stop = None;
+        // Contact ids the batch's inputs carry (not in the store yet).
+        let mut contacts: Vec<u64> = Vec::new();
         for cmd in batch {
             match cmd {
                 Command::Agent { agent, req, reply } => match self
@@ -333,8 +335,13 @@ impl Actor {
                     forward.push((rx, reply));
                 }
                 Command::Input { input, reply } => {
-                    if let Input::CallArrived { call, .. } = &input {
-                        self.next_call = self.next_call.max(call.0);
+                    if let Err(e) = self.check_contact(&input, &contacts) {
+                        let _ = reply.send(Err(e));
+                        continue;
+                    }
+                    if let Some(c) = contact_of(&input) {
+                        self.next_call = self.next_call.max(c);
+                        contacts.push(c);
                     }
                     inputs.push((input, Some(replies.len())));
                     replies.push(Pending::Input(reply, Value::Null));
@@ -510,6 +517,46 @@ impl Actor {
     /// The highest call number used.
     pub fn next_call(&self) -> u64 {
         self.next_call
+    }
+
+    /// Refuses a call or web callback whose id was used before: a client's
+    /// late retry of a call that has since ended must not bring it back. An id
+    /// above every id used so far is new without asking the store; one whose
+    /// call is still in progress is left to the engine (`duplicate_call`).
+    fn check_contact(&self, input: &Input, batch: &[u64]) -> Result<(), ApiError> {
+        let c = match input {
+            Input::CallArrived { call, .. } => call.0,
+            Input::WebCallback { contact, .. } => contact.0,
+            _ => return Ok(()),
+        };
+        if i64::try_from(c).is_err() {
+            return Err(ApiError::bad_request(format!(
+                "call id {c} is too large: ids go up to {}",
+                i64::MAX
+            )));
+        }
+        if c > self.next_call || self.engine.task_of_call(CallId(c)).is_some() {
+            return Ok(());
+        }
+        let used = batch.contains(&c)
+            || self.store.contact_used(c).map_err(|e| {
+                eprintln!("switchboard serve: {e}");
+                ApiError::new(
+                    503,
+                    "log_unavailable",
+                    "the input log could not be read, so nothing was done; retry later",
+                )
+            })?;
+        if used {
+            return Err(ApiError::new(
+                409,
+                "duplicate_call",
+                format!(
+                    "call {c} was taken before and has ended; a new call needs an id never used"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The index of an agent id in the configuration in force (403 if it left it).

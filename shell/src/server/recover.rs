@@ -22,7 +22,7 @@ pub struct Recovered {
     pub pushes: BTreeMap<String, u64>,
     /// The time of the last entry.
     pub last_at: SimTime,
-    /// The highest call number used by a call that arrived.
+    /// The highest contact id used (a call's, a web callback's, a conversation's).
     pub next_call: u64,
     /// Entries replayed (after the snapshot).
     pub replayed: u64,
@@ -69,8 +69,8 @@ pub fn recover(store: &Store, meta: &Meta) -> Result<Recovered, String> {
         last_at = last_at.max(at);
         match entry {
             Entry::Input { input, .. } => {
-                if let Input::CallArrived { call, .. } = input {
-                    next_call = next_call.max(call.0);
+                if let Some(c) = super::store::contact_of(input) {
+                    next_call = next_call.max(c);
                 }
                 let reconfig = match input {
                     Input::Reconfigure { config } => Some(config.clone()),

@@ -10,7 +10,11 @@
 //! - `snapshots`: the engine's state after entry `seq`, with the configuration
 //!   then in force and the agents' push sequence numbers;
 //! - `tokens`: API tokens, stored only as SHA-256 digests, with their subject
-//!   (`admin` or `agent:ID`).
+//!   (`admin` or `agent:ID`);
+//! - `contacts`: every contact id (a call's, a web callback's, a conversation's
+//!   customer's) the log has carried, written with the log entries, so that a
+//!   late retry of a call that has come and gone is recognised
+//!   ([`Store::contact_used`]).
 //!
 //! [`Store::append`] writes a batch of entries in one transaction and commits
 //! it (with `synchronous = FULL`, one fsync per batch: group commit). Nothing
@@ -90,7 +94,8 @@ impl Store {
              CREATE TABLE IF NOT EXISTS log(seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS snapshots(seq INTEGER PRIMARY KEY, config TEXT NOT NULL,
                  state TEXT NOT NULL, pushes TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS tokens(hash TEXT PRIMARY KEY, subject TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS tokens(hash TEXT PRIMARY KEY, subject TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS contacts(id INTEGER PRIMARY KEY);",
         )
         .map_err(|e| err(path, "creating the tables", e))?;
         let mut store = Store {
@@ -161,7 +166,52 @@ impl Store {
                 r.get::<_, i64>(0)
             })
             .map_err(|e| err(path, "reading the log", e))? as u64;
+        store.index_contacts()?;
         Ok((store, meta, created))
+    }
+
+    /// Fills the contacts table from the log once, for a database written
+    /// before the table existed.
+    fn index_contacts(&mut self) -> Result<(), StoreError> {
+        let path = &self.path;
+        let done: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'contacts_indexed'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| err(path, "reading meta", e))?;
+        if done.is_some() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| err(path, "indexing contacts", e))?;
+        tx.execute_batch(
+            "INSERT OR IGNORE INTO contacts(id)
+                 SELECT COALESCE(json_extract(entry, '$.input.call'),
+                                 json_extract(entry, '$.input.contact'))
+                 FROM log
+                 WHERE json_extract(entry, '$.input.input')
+                       IN ('call_arrived', 'web_callback', 'message_received');
+             INSERT INTO meta(key, value) VALUES ('contacts_indexed', '1');",
+        )
+        .map_err(|e| err(path, "indexing contacts", e))?;
+        tx.commit().map_err(|e| err(path, "indexing contacts", e))
+    }
+
+    /// Whether a log entry has carried this contact id.
+    pub fn contact_used(&self, id: u64) -> Result<bool, StoreError> {
+        let Ok(id) = i64::try_from(id) else {
+            return Ok(false);
+        };
+        self.conn
+            .prepare_cached("SELECT 1 FROM contacts WHERE id = ?1")
+            .and_then(|mut stmt| stmt.exists([id]))
+            .map_err(|e| err(&self.path, "reading contacts", e))
     }
 
     /// The number of entries in the log.
@@ -189,12 +239,22 @@ impl Store {
             let mut stmt = tx
                 .prepare_cached("INSERT INTO log(seq, entry) VALUES (?1, ?2)")
                 .map_err(|e| err(&path, "appending", e))?;
+            let mut contact = tx
+                .prepare_cached("INSERT OR IGNORE INTO contacts(id) VALUES (?1)")
+                .map_err(|e| err(&path, "appending", e))?;
             let mut seq = self.len;
             for entry in entries {
                 seq += 1;
                 let json = serde_json::to_string(entry).map_err(|e| err(&path, "encoding", e))?;
                 stmt.execute(params![seq as i64, json])
                     .map_err(|e| err(&path, "appending", e))?;
+                if let Entry::Input { input, .. } = entry
+                    && let Some(id) = contact_of(input).and_then(|c| i64::try_from(c).ok())
+                {
+                    contact
+                        .execute([id])
+                        .map_err(|e| err(&path, "appending", e))?;
+                }
             }
         }
         tx.commit().map_err(|e| err(&path, "committing", e))?;
@@ -292,6 +352,20 @@ impl Store {
     }
 }
 
+/// The contact id an input names a new contact by, if any: a call that
+/// arrives, a web callback request, a customer's message (which may open a
+/// conversation).
+pub fn contact_of(input: &switchboard_core::Input) -> Option<u64> {
+    use switchboard_core::Input;
+    match input {
+        Input::CallArrived { call, .. } => Some(call.0),
+        Input::WebCallback { contact, .. } | Input::MessageReceived { contact, .. } => {
+            Some(contact.0)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +405,42 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(s.read_log(0).unwrap().len(), 3);
         assert_eq!(s.read_log(2).unwrap().entries(), &entries[1..]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn contact_ids_are_remembered_and_indexed_for_older_databases() {
+        use switchboard_core::ids::CallId;
+        let dir = std::env::temp_dir().join(format!("sb-store-contacts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.db");
+        let (mut s, ..) = Store::open(&path, meta).unwrap();
+        let arrived = |call| Entry::Input {
+            at: SimTime(1),
+            input: Input::CallArrived {
+                call: CallId(call),
+                from: "+15550001".into(),
+                to: "+18005550100".into(),
+            },
+        };
+        let hung_up = Entry::Input {
+            at: SimTime(2),
+            input: Input::CustomerHungUp { call: CallId(9) },
+        };
+        s.append(&[arrived(5), hung_up, arrived(7)]).unwrap();
+        let used =
+            |s: &Store| -> Vec<u64> { (0..12).filter(|&c| s.contact_used(c).unwrap()).collect() };
+        assert_eq!(used(&s), [5, 7]);
+        assert!(!s.contact_used(u64::MAX).unwrap());
+        // A database from before the table: the ids are rebuilt from the log, once.
+        s.conn
+            .execute_batch("DELETE FROM contacts; DELETE FROM meta WHERE key = 'contacts_indexed';")
+            .unwrap();
+        assert_eq!(used(&s), [0u64; 0]);
+        drop(s);
+        let (s, ..) = Store::open(&path, || panic!("exists")).unwrap();
+        assert_eq!(used(&s), [5, 7]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
