@@ -83,6 +83,11 @@ pub enum Command {
         subject: String,
         reply: oneshot::Sender<Result<Value, ApiError>>,
     },
+    /// Revoke tokens: one, or every token of an agent.
+    RevokeTokens {
+        which: super::auth::Revoke,
+        reply: oneshot::Sender<Result<Value, ApiError>>,
+    },
     /// Save a snapshot now and stop.
     Shutdown { reply: oneshot::Sender<()> },
     /// At start: apply the configuration file, which differs from the one in
@@ -383,6 +388,9 @@ impl Actor {
                 Command::IssueToken { subject, reply } => {
                     let _ = reply.send(self.issue_token(&subject));
                 }
+                Command::RevokeTokens { which, reply } => {
+                    let _ = reply.send(self.revoke_tokens(&which));
+                }
                 Command::Shutdown { reply } => stop = Some(reply),
             }
         }
@@ -582,6 +590,31 @@ impl Actor {
             .map_err(|e| ApiError::new(503, "store_unavailable", e.0))?;
         self.tokens.insert(digest, subject.to_string());
         Ok(json!({"subject": subject, "token": token}))
+    }
+
+    /// Revokes tokens, in the store first, so that a refused write revokes
+    /// nothing; the last admin token is never revoked (the server would have no
+    /// administrator left).
+    fn revoke_tokens(&mut self, which: &super::auth::Revoke) -> Result<Value, ApiError> {
+        let (digests, admin_left) = self.tokens.select(which);
+        if !admin_left {
+            return Err(ApiError::new(
+                409,
+                "last_admin_token",
+                "this is the last admin token; issue another before revoking it",
+            ));
+        }
+        if digests.is_empty() {
+            return Err(ApiError::not_found(match which {
+                super::auth::Revoke::Token(_) => "there is no such token".to_string(),
+                super::auth::Revoke::Agent(id) => format!("agent \"{id}\" has no token"),
+            }));
+        }
+        self.store
+            .remove_tokens(&digests)
+            .map_err(|e| ApiError::new(503, "store_unavailable", e.0))?;
+        self.tokens.remove(&digests);
+        Ok(json!({"revoked": digests.len()}))
     }
 
     fn save_snapshot(&mut self) {

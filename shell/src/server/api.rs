@@ -286,6 +286,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/admin/tasks/{task}", get(admin_task))
         .route("/api/admin/tokens", post(issue_token))
+        .route("/api/admin/tokens/revoke", post(revoke_tokens))
         .route("/api/admin/inputs", post(raw_input))
         .route("/api/admin/calls", post(virtual_call))
         .fallback(|| async { ApiError::not_found("there is no such endpoint; see docs/api.md") })
@@ -511,6 +512,33 @@ async fn issue_token(
         }
     };
     ask(&s, |reply| Command::IssueToken { subject, reply })
+        .await?
+        .map(axum::Json)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    token: Option<String>,
+    agent: Option<String>,
+}
+
+async fn revoke_tokens(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Body(b): Body<RevokeBody>,
+) -> Result<axum::Json<Value>, ApiError> {
+    admin(&s, &headers)?;
+    let which = match (b.token, b.agent) {
+        (Some(t), None) => super::auth::Revoke::Token(t),
+        (None, Some(a)) => super::auth::Revoke::Agent(a),
+        _ => {
+            return Err(ApiError::bad_request(
+                "give either \"token\": TOKEN or \"agent\": ID",
+            ));
+        }
+    };
+    ask(&s, |reply| Command::RevokeTokens { which, reply })
         .await?
         .map(axum::Json)
 }

@@ -24,10 +24,48 @@ impl Tokens {
         }
     }
 
+    /// Forgets tokens by digest.
+    pub fn remove(&self, digests: &[String]) {
+        if let Ok(mut m) = self.0.write() {
+            for d in digests {
+                m.remove(d);
+            }
+        }
+    }
+
     /// The subject of a presented token, if it is one of ours.
     pub fn subject(&self, token: &str) -> Option<String> {
         let d = digest(token);
         self.0.read().ok()?.get(&d).cloned()
+    }
+
+    /// Whether a token (by digest) is still valid: a push stream opened with
+    /// it ends when it is revoked.
+    pub fn holds(&self, digest: &str) -> bool {
+        self.0.read().is_ok_and(|m| m.contains_key(digest))
+    }
+
+    /// The digests of the tokens a revocation names, and whether any admin
+    /// token would be left after it.
+    pub fn select(&self, which: &Revoke) -> (Vec<String>, bool) {
+        let Ok(m) = self.0.read() else {
+            return (Vec::new(), true);
+        };
+        let chosen: Vec<String> = match which {
+            Revoke::Token(t) => {
+                let d = digest(t);
+                m.contains_key(&d).then_some(d).into_iter().collect()
+            }
+            Revoke::Agent(id) => {
+                let subject = format!("agent:{id}");
+                m.iter()
+                    .filter(|(_, s)| **s == subject)
+                    .map(|(d, _)| d.clone())
+                    .collect()
+            }
+        };
+        let admin_left = m.iter().any(|(d, s)| s == "admin" && !chosen.contains(d));
+        (chosen, admin_left)
     }
 
     /// Whether any admin token exists.
@@ -37,6 +75,13 @@ impl Tokens {
             .map(|m| m.values().any(|s| s == "admin"))
             .unwrap_or(false)
     }
+}
+
+/// What a revocation names: one token, or every token of an agent.
+#[derive(Clone, Debug)]
+pub enum Revoke {
+    Token(String),
+    Agent(String),
 }
 
 /// The hex SHA-256 digest of a token.

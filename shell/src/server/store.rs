@@ -338,6 +338,20 @@ impl Store {
             .map_err(|e| err(&self.path, "storing a token", e))
     }
 
+    /// Deletes tokens by digest, in one transaction.
+    pub fn remove_tokens(&mut self, digests: &[String]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| err(&path, "revoking tokens", e))?;
+        for d in digests {
+            tx.execute("DELETE FROM tokens WHERE hash = ?1", [d])
+                .map_err(|e| err(&path, "revoking tokens", e))?;
+        }
+        tx.commit().map_err(|e| err(&path, "revoking tokens", e))
+    }
+
     /// Every token digest with its subject.
     pub fn tokens(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut stmt = self

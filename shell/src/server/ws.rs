@@ -11,7 +11,8 @@
 //! N}`, followed by the pushes it does hold: the desktop reloads its state with
 //! `GET /api/agent` and carries on with the stream. A desktop too slow to keep
 //! up is sent `{"lagged": true}` and disconnected; it reconnects with its last
-//! seq.
+//! seq. When the token the stream was opened with is revoked, the next push is
+//! replaced by `{"revoked": true}` and the stream closes.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, State};
@@ -21,7 +22,7 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::actor::Command;
-use super::api::{AppState, agent_of, ask};
+use super::api::{AppState, agent_of, ask, presented_token};
 use super::requests::ApiError;
 
 /// Upgrades an agent's request to its push stream.
@@ -59,6 +60,10 @@ pub async fn handler(
             .into_response();
         }
     };
+    // The stream ends when the token it was opened with is revoked.
+    let token = presented_token(&headers, query.as_deref())
+        .map(|t| super::auth::digest(&t))
+        .unwrap_or_default();
     let sub = match ask(&s, |reply| Command::Subscribe {
         agent: agent.clone(),
         after,
@@ -69,10 +74,16 @@ pub async fn handler(
         Ok(Ok(sub)) => sub,
         Ok(Err(e)) | Err(e) => return e.into_response(),
     };
-    ws.on_upgrade(move |socket| stream(socket, sub))
+    let tokens = s.tokens.clone();
+    ws.on_upgrade(move |socket| stream(socket, sub, tokens, token))
 }
 
-async fn stream(mut socket: WebSocket, sub: super::actor::Subscription) {
+async fn stream(
+    mut socket: WebSocket,
+    sub: super::actor::Subscription,
+    tokens: super::auth::Tokens,
+    token: String,
+) {
     let mut live = sub.live;
     if sub.gap
         && socket
@@ -96,6 +107,13 @@ async fn stream(mut socket: WebSocket, sub: super::actor::Subscription) {
     loop {
         tokio::select! {
             pushed = live.recv() => match pushed {
+                Ok(_) if !tokens.holds(&token) => {
+                    let _ = socket
+                        .send(Message::Text(json!({"revoked": true}).to_string().into()))
+                        .await;
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
                 Ok(text) => {
                     if socket.send(Message::Text(text.to_string().into())).await.is_err() {
                         return;
