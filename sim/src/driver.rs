@@ -69,6 +69,10 @@ pub struct AgentBehaviour {
     /// The chance (0 to 1) that the agent lets a ringing offer go unanswered,
     /// drawn per offer from the driver's seeded generator (see [`Driver::set_seed`]).
     pub no_answer: f64,
+    /// The phone answers by itself (a softphone set to auto-answer): it reports
+    /// no ringing, only the answer, `answer` after the offer reaches it. An
+    /// offer the agent lets go (`no_answer`) rings as on any phone.
+    pub auto_answer: bool,
 }
 
 impl Default for AgentBehaviour {
@@ -85,6 +89,7 @@ impl Default for AgentBehaviour {
             preview: None,
             reply: None,
             no_answer: 0.0,
+            auto_answer: false,
         }
     }
 }
@@ -887,8 +892,15 @@ impl Driver {
                     if b.fail {
                         self.schedule(ring_at, Stim::Phone(*agent, ring, PhoneEvent::Failed));
                     } else {
-                        self.schedule(ring_at, Stim::Phone(*agent, ring, PhoneEvent::Ringing));
                         let ignores = b.no_answer > 0.0 && self.rng.random::<f64>() < b.no_answer;
+                        if let Some(d) = b.answer.filter(|_| b.auto_answer && !ignores) {
+                            self.schedule(
+                                ring_at + d,
+                                Stim::Phone(*agent, ring, PhoneEvent::Answered),
+                            );
+                            return;
+                        }
+                        self.schedule(ring_at, Stim::Phone(*agent, ring, PhoneEvent::Ringing));
                         if let Some(d) = b.answer.filter(|_| !ignores) {
                             self.schedule(
                                 ring_at + d,

@@ -319,6 +319,8 @@ fn setup(seed: u64, size: Size, audio: bool) -> Setup {
             } else {
                 0.0
             },
+            // Every third agent's phone answers by itself (no ringing step).
+            auto_answer: a % 3 == 0,
         };
         driver.set_agent(agent, b);
         if rng.random_bool(0.9) {

@@ -244,6 +244,9 @@ fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums
         no_answer: m.no_answer,
         wrap_up: done.map(|d| (d, secs(m.wrap_up_s))),
         after_rona: Some((AfterRona::Available, SimDuration::ZERO)),
+        // Softphones set to auto-answer: an offer is answered the moment it
+        // arrives, without a ringing step (one that RONA takes still rings).
+        auto_answer: true,
         ..AgentBehaviour::default()
     };
     for a in 0..tenant.agents.len() {
