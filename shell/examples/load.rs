@@ -11,6 +11,7 @@
 //!
 //! `cargo run --release -p switchboard --example load -- [--clients N] [--rate R] [--seconds S]`
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,6 +27,64 @@ fn arg(name: &str, default: u64) -> u64 {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The log's length, from the admin's statistics.
+fn log_entries(addr: SocketAddr, admin: &str) -> u64 {
+    let mut c = Client::connect(addr).expect("connect");
+    let (_, stats) = c
+        .request("GET", "/api/admin/stats", Some(admin), None)
+        .expect("stats");
+    serde_json::from_str::<serde_json::Value>(&stats).expect("json")["log_entries"]
+        .as_u64()
+        .expect("log_entries")
+}
+
+/// `clients` keep-alive clients post `body` (carrying `per_request` inputs) as
+/// fast as they can for `seconds`. Returns the inputs answered, the time taken
+/// and the log's length after; checks that every answered input was logged.
+fn durable_inputs(
+    addr: SocketAddr,
+    admin: &str,
+    clients: u64,
+    body: &str,
+    per_request: u64,
+    seconds: u64,
+) -> (u64, f64, u64) {
+    let before = log_entries(addr, admin);
+    let count = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let (count, stop) = (count.clone(), stop.clone());
+            let (admin, body) = (admin.to_string(), body.to_string());
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr).expect("connect");
+                while !stop.load(Ordering::Relaxed) {
+                    let (status, text) = c
+                        .request("POST", "/api/admin/inputs", Some(&admin), Some(&body))
+                        .expect("request");
+                    assert!(status == 200 || status == 409, "{status} {text}");
+                    count.fetch_add(per_request, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("client");
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let n = count.load(Ordering::Relaxed);
+    let after = log_entries(addr, admin);
+    assert!(
+        after - before >= n,
+        "{n} inputs answered but only {} logged",
+        after - before
+    );
+    (n, elapsed, after)
 }
 
 fn main() {
@@ -57,94 +116,24 @@ fn main() {
     let addr = server.addr;
     let admin = server.admin_token.clone().expect("admin token");
 
-    // 1. Durable inputs per second.
-    let count = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let threads: Vec<_> = (0..clients)
-        .map(|_| {
-            let (count, stop, admin) = (count.clone(), stop.clone(), admin.clone());
-            std::thread::spawn(move || {
-                let mut c = Client::connect(addr).expect("connect");
-                let body = r#"{"input":"customer_hung_up","call":999999999}"#;
-                while !stop.load(Ordering::Relaxed) {
-                    let (status, text) = c
-                        .request("POST", "/api/admin/inputs", Some(&admin), Some(body))
-                        .expect("request");
-                    assert!(status == 200 || status == 409, "{status} {text}");
-                    count.fetch_add(1, Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(seconds));
-    stop.store(true, Ordering::Relaxed);
-    for t in threads {
-        t.join().expect("client");
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let n = count.load(Ordering::Relaxed);
-    let mut c = Client::connect(addr).expect("connect");
-    let (_, stats) = c
-        .request("GET", "/api/admin/stats", Some(&admin), None)
-        .expect("stats");
-    let logged: u64 =
-        serde_json::from_str::<serde_json::Value>(&stats).expect("json")["log_entries"]
-            .as_u64()
-            .expect("log_entries");
-    assert!(logged >= n, "{n} inputs answered but only {logged} logged");
+    // 1. Durable inputs per second, one input per request...
+    let one = r#"{"input":"customer_hung_up","call":999999999}"#;
+    let (n, elapsed, logged) = durable_inputs(addr, &admin, clients, one, 1, seconds);
     println!(
         "durable inputs: {n} in {elapsed:.2} s = {:.0} inputs/s ({clients} clients; {logged} log entries)",
         n as f64 / elapsed
     );
-
-    // 1b. The same, with the inputs batched in lists of `--batch` per request
-    // (as a telephony gateway sends its events).
+    // 1b. ...and in lists of `--batch` per request (as a telephony gateway
+    // sends its events).
     let batch = arg("--batch", 20);
-    let count = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let threads: Vec<_> = (0..clients.min(8))
-        .map(|_| {
-            let (count, stop, admin) = (count.clone(), stop.clone(), admin.clone());
-            std::thread::spawn(move || {
-                let mut c = Client::connect(addr).expect("connect");
-                let one = r#"{"input":"customer_hung_up","call":999999999}"#;
-                let body = format!("[{}]", vec![one; batch as usize].join(","));
-                while !stop.load(Ordering::Relaxed) {
-                    let (status, text) = c
-                        .request("POST", "/api/admin/inputs", Some(&admin), Some(&body))
-                        .expect("request");
-                    assert!(status == 200, "{status} {text}");
-                    count.fetch_add(batch, Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(seconds));
-    stop.store(true, Ordering::Relaxed);
-    for t in threads {
-        t.join().expect("client");
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let n2 = count.load(Ordering::Relaxed);
-    let (_, stats) = c
-        .request("GET", "/api/admin/stats", Some(&admin), None)
-        .expect("stats");
-    let logged2: u64 =
-        serde_json::from_str::<serde_json::Value>(&stats).expect("json")["log_entries"]
-            .as_u64()
-            .expect("log_entries");
-    assert!(
-        logged2 - logged >= n2,
-        "{n2} inputs answered but only {} logged",
-        logged2 - logged
-    );
+    let list = format!("[{}]", vec![one; batch as usize].join(","));
+    let (n2, elapsed, _) = durable_inputs(addr, &admin, clients.min(8), &list, batch, seconds);
     println!(
         "durable inputs, {batch} per request: {n2} in {elapsed:.2} s = {:.0} inputs/s ({} clients)",
         n2 as f64 / elapsed,
         clients.min(8)
     );
+    let mut c = Client::connect(addr).expect("connect");
 
     // 2. Latency at a fixed rate of agents' actions.
     let mut tokens = Vec::new();

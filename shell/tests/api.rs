@@ -113,8 +113,7 @@ impl Api {
         self.ok("POST", "/api/agent/tasks/1/accept", a1, None);
     }
 
-    /// Every push of an agent's stream up to its `push_seq` now (the texts),
-    /// and whether the stream then ended with `{"revoked": true}`.
+    /// Every push of an agent's stream up to its `push_seq` now (the texts).
     fn pushes(&self, token: &str) -> Vec<String> {
         let last = self.ok("GET", "/api/agent", token, None)["push_seq"]
             .as_u64()

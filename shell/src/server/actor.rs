@@ -225,6 +225,8 @@ pub struct Actor {
     pub snapshot_every: u64,
     /// The log length at the last snapshot.
     pub snapshot_at: u64,
+    /// The highest contact id used (a call's, a web callback's, a
+    /// conversation's): virtual calls take the next one up.
     next_call: u64,
 }
 
@@ -522,7 +524,7 @@ impl Actor {
         }
     }
 
-    /// The highest call number used.
+    /// The highest contact id used.
     pub fn next_call(&self) -> u64 {
         self.next_call
     }
