@@ -26,6 +26,7 @@ pub mod message;
 pub mod output;
 pub mod refusal;
 pub mod render;
+pub mod sorted;
 pub mod stats;
 pub mod time;
 pub mod window;

@@ -4,8 +4,6 @@
 //! the popover each kind of request shows; and offers that fail (RONA), which
 //! put an inbound task back at its original position.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::config::Queue;
@@ -16,6 +14,7 @@ use crate::event::{
 use crate::ids::*;
 use crate::legs::{Channel, Leg};
 use crate::output::{ContactRequest, Effect, Notice, RequestKind};
+use crate::sorted::{SortedMap, SortedSet};
 use crate::time::SimDuration;
 
 use super::Engine;
@@ -67,9 +66,9 @@ pub(crate) struct Entry {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct QueueRt {
     /// Waiting entries per channel.
-    pub waiting: [BTreeMap<QueueKey, Entry>; 4],
+    pub waiting: [SortedMap<QueueKey, Entry>; 4],
     /// Ready member agents per channel, best first: (strategy key, agent).
-    pub ready: [BTreeSet<(u64, AgentIdx)>; 4],
+    pub ready: [SortedSet<(u64, AgentIdx)>; 4],
     /// Member agents staffed for voice: logged in, and Available or on a call.
     pub staffed: u32,
     /// Moving average of handle times (FLW-03), seeded by the queue's configured estimate.
@@ -130,7 +129,7 @@ impl Engine {
     /// the tasks (consult requests waiting there are agents', not customers').
     pub(crate) fn position(&self, queue: QueueIdx, channel: Channel, key: QueueKey) -> u32 {
         self.queues[queue.ix()].waiting[channel.ix()]
-            .range(..key)
+            .before(&key)
             .filter(|(_, e)| !e.consult)
             .count() as u32
             + 1
@@ -208,7 +207,7 @@ impl Engine {
                 callback: false,
             },
         );
-        let position = waiting.range(..key).filter(|(_, e)| e.consult).count() as u32 + 1;
+        let position = waiting.before(&key).filter(|(_, e)| e.consult).count() as u32 + 1;
         self.event(EventKind::ConsultQueued {
             task,
             queue,
