@@ -113,6 +113,16 @@ impl<K, V> SortedMap<K, V> {
     pub fn clear(&mut self) {
         self.items.clear();
     }
+
+    /// Removes and returns the entry with the smallest key.
+    pub fn pop_first(&mut self) -> Option<(K, V)> {
+        self.items.pop_front()
+    }
+
+    /// Keeps only the entries `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.items.retain_mut(|(k, v)| keep(k, v));
+    }
 }
 
 impl<'a, K, V> IntoIterator for &'a SortedMap<K, V> {

@@ -822,4 +822,22 @@ pub(crate) mod pairs {
         }
         Ok(map)
     }
+
+    pub fn serialize_sorted<K: Serialize, V: Serialize, S: Serializer>(
+        map: &crate::sorted::SortedMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize_sorted<'de, K, V, D>(
+        d: D,
+    ) -> Result<crate::sorted::SortedMap<K, V>, D::Error>
+    where
+        K: Ord + Deserialize<'de>,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        deserialize(d).map(|m: BTreeMap<K, V>| m.into_iter().collect())
+    }
 }

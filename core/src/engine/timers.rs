@@ -2,12 +2,12 @@
 //! so that expiry order is total and deterministic. Each timer carries the
 //! reason it exists; the entity that armed it keeps its key to cancel it.
 
-use std::collections::BTreeMap;
 use std::num::NonZeroU64;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AgentIdx, QueueIdx, TaskId};
+use crate::sorted::SortedMap;
 use crate::time::SimTime;
 
 /// The key of an armed timer: (deadline, sequence number). The sequence number
@@ -36,8 +36,13 @@ pub(crate) enum TimerKind {
 #[derive(Clone, Default, Debug, Serialize, Deserialize)]
 pub(crate) struct Timers {
     /// A sequence of (key, timer) pairs in a snapshot: JSON has no tuple keys.
-    #[serde(with = "super::snapshot::pairs")]
-    map: BTreeMap<TimerKey, TimerKind>,
+    /// Few timers are armed at once and most are disarmed soon (an offer's
+    /// RONA timer when it is answered): a sorted vector beats a B-tree here.
+    #[serde(
+        serialize_with = "super::snapshot::pairs::serialize_sorted",
+        deserialize_with = "super::snapshot::pairs::deserialize_sorted"
+    )]
+    map: SortedMap<TimerKey, TimerKind>,
     seq: u64,
 }
 
@@ -66,7 +71,7 @@ impl Timers {
         if key.0 > now {
             return None;
         }
-        self.map.remove_entry(&key)
+        self.map.pop_first()
     }
 
     /// Every armed timer, in expiry order.
