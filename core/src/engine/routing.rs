@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Queue;
 use crate::event::{
-    AbandonStage, ConsultEnd, EventKind, OfferOutcome, Presence, Role, StateReason, TaskKind,
-    TaskOutcome, WorkPhase,
+    AbandonStage, ConsultEnd, EventClass, EventKind, OfferOutcome, Presence, Role, StateReason,
+    TaskKind, TaskOutcome, WorkPhase,
 };
 use crate::ids::*;
 use crate::legs::{Channel, Leg};
-use crate::output::{ContactRequest, Effect, Notice, RequestKind};
+use crate::output::{ContactRequest, Effect, EffectClass, Notice, RequestKind};
 use crate::sorted::{SortedMap, SortedSet};
 use crate::time::SimDuration;
 
@@ -170,19 +170,23 @@ impl Engine {
         } else {
             tally.entered += 1;
         }
-        let position = self.position(queue, channel, key);
-        let ewt = self.ewt(queue, channel, position);
-        self.event(EventKind::TaskQueued {
-            task,
-            queue,
-            position,
-            priority: key.priority(),
-            requeued,
-            ewt,
-        });
+        // The position is counted through the queue: only for a driver that reads it.
+        if self.opts.outputs.wants_event_class(EventClass::TaskQueued) {
+            let position = self.position(queue, channel, key);
+            let ewt = self.ewt(queue, channel, position);
+            self.event(EventKind::TaskQueued {
+                task,
+                queue,
+                position,
+                priority: key.priority(),
+                requeued,
+                ewt,
+            });
+        }
         if let Leg::Customer(call) = customer
             && channel == Channel::Voice
             && live
+            && self.wants_effect(EffectClass::QueueMusic)
         {
             let music = self.music_of(task);
             self.effect(Effect::QueueMusic { call, queue, music });
