@@ -168,96 +168,72 @@ impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for S
     }
 }
 
-/// An ordered set, smallest first.
+/// An ordered set, smallest first: a [`SortedMap`] of keys alone.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SortedSet<T> {
-    items: VecDeque<T>,
+    map: SortedMap<T, ()>,
 }
 
 impl<T> Default for SortedSet<T> {
     fn default() -> Self {
         SortedSet {
-            items: VecDeque::new(),
+            map: SortedMap::default(),
         }
     }
 }
 
 impl<T: Ord> SortedSet<T> {
-    fn find(&self, value: &T) -> Result<usize, usize> {
-        match self.items.back() {
-            Some(last) if last < value => Err(self.items.len()),
-            _ => self.items.binary_search(value),
-        }
-    }
-
     /// Adds `value`; `false` if it was there.
     pub fn insert(&mut self, value: T) -> bool {
-        match self.find(&value) {
-            Ok(_) => false,
-            Err(i) if i == self.items.len() => {
-                self.items.push_back(value);
-                true
-            }
-            Err(i) => {
-                self.items.insert(i, value);
-                true
-            }
-        }
+        self.map.insert(value, ()).is_none()
     }
 
     /// Removes `value`; `false` if it was not there.
     pub fn remove(&mut self, value: &T) -> bool {
-        if self.items.front() == Some(value) {
-            self.items.pop_front();
-            return true;
-        }
-        match self.find(value) {
-            Ok(i) => self.items.remove(i).is_some(),
-            Err(_) => false,
-        }
+        self.map.remove(value).is_some()
     }
 
     pub fn contains(&self, value: &T) -> bool {
-        self.find(value).is_ok()
+        self.map.contains_key(value)
     }
 }
 
 impl<T> SortedSet<T> {
     pub fn first(&self) -> Option<&T> {
-        self.items.front()
+        self.map.first_key_value().map(|(k, _)| k)
     }
 
-    pub fn iter(&self) -> std::collections::vec_deque::Iter<'_, T> {
-        self.items.iter()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.map.keys()
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.map.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.map.is_empty()
     }
 
     pub fn clear(&mut self) {
-        self.items.clear();
+        self.map.clear();
     }
 }
 
 impl<'a, T> IntoIterator for &'a SortedSet<T> {
     type Item = &'a T;
-    type IntoIter = std::collections::vec_deque::Iter<'a, T>;
+    type IntoIter =
+        std::iter::Map<std::collections::vec_deque::Iter<'a, (T, ())>, fn(&'a (T, ())) -> &'a T>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.items.iter()
+        self.map.items.iter().map(|(k, _)| k)
     }
 }
 
 impl<T: Ord> FromIterator<T> for SortedSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let set: BTreeSet<T> = iter.into_iter().collect();
         SortedSet {
-            items: set.into_iter().collect(),
+            map: iter.into_iter().map(|v| (v, ())).collect(),
         }
     }
 }
@@ -276,10 +252,7 @@ impl<T: Serialize> Serialize for SortedSet<T> {
 
 impl<'de, T: Deserialize<'de> + Ord> Deserialize<'de> for SortedSet<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let set = BTreeSet::<T>::deserialize(d)?;
-        Ok(SortedSet {
-            items: set.into_iter().collect(),
-        })
+        Ok(BTreeSet::<T>::deserialize(d)?.into_iter().collect())
     }
 }
 
