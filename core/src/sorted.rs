@@ -264,13 +264,18 @@ mod tests {
     proptest! {
         /// Any sequence of operations leaves the map as a BTreeMap would.
         #[test]
-        fn map_matches_a_btreemap(ops in proptest::collection::vec((0u8..4, 0u16..64, any::<u32>()), 0..300)) {
+        fn map_matches_a_btreemap(ops in proptest::collection::vec((0u8..6, 0u16..64, any::<u32>()), 0..300)) {
             let mut ours = SortedMap::default();
             let mut theirs = BTreeMap::new();
             for (op, k, v) in ops {
                 match op {
                     0 | 1 => prop_assert_eq!(ours.insert(k, v), theirs.insert(k, v)),
                     2 => prop_assert_eq!(ours.remove(&k), theirs.remove(&k)),
+                    3 => prop_assert_eq!(ours.pop_first(), theirs.pop_first()),
+                    4 => {
+                        ours.retain(|key, _| key % 3 != k % 3);
+                        theirs.retain(|key, _| key % 3 != k % 3);
+                    }
                     _ => {
                         prop_assert_eq!(ours.get(&k), theirs.get(&k));
                         prop_assert_eq!(ours.before(&k).count(), theirs.range(..k).count());
