@@ -39,7 +39,8 @@ pub struct PlanArgs {
     /// Observed patience times (empirical), a CSV, seconds in the first column.
     #[arg(long, value_name = "FILE", conflicts_with = "patience")]
     patience_file: Option<PathBuf>,
-    /// Wrap-up after each call, seconds.
+    /// Wrap-up after each call, seconds (0 to 3600): the tenant's automatic
+    /// wrap-up submits the reason when it is over.
     #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
     wrap_up: f64,
     /// Offer a courtesy callback this long into the wait (then every 120 s)...

@@ -602,7 +602,9 @@ fn wrap_up_policy(cx: &mut Cx<'_>, w: &RawWrapUp) -> WrapUpPolicy {
         cx.duration(
             &path.key("auto_after"),
             d,
-            SimDuration::from_secs(1),
+            // Zero is a centre without wrap-up time: the default reason is
+            // submitted at the instant the task ends (its own engine step).
+            SimDuration::ZERO,
             SimDuration::from_secs(3600),
         );
         if w.default_reason.is_none() {

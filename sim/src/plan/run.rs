@@ -39,6 +39,8 @@ concurrent_call_limit = 100000
 
 [wrap_up]
 reasons = ["Done"]
+default_reason = "Done"
+auto_after = "{wrap_up}ms"
 
 [profiles.voice]
 voice = 1
@@ -70,6 +72,7 @@ queue = "support"
 "#,
         aht = m.handle.mean().round().max(1.0) as u64,
         threshold = (m.threshold_s * 1000.0).round() as u64,
+        wrap_up = (m.wrap_up_s * 1000.0).round() as u64,
     );
     if let Some((after, _)) = m.callback {
         let _ = writeln!(
@@ -237,12 +240,13 @@ fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums
     };
     let mut driver = Driver::new(Engine::new(tenant.clone(), opts));
     driver.set_seed(seed ^ 0x5eed_a9e7);
-    let done = tenant.wrap_up_reason_by_name("Done");
+    // Wrap-up is the tenant's automatic wrap-up (VOI-19): its time is the
+    // model's, and the agents leave it to the engine.
     let b = AgentBehaviour {
         ring_delay: SimDuration::ZERO,
         answer: Some(SimDuration::ZERO),
         no_answer: m.no_answer,
-        wrap_up: done.map(|d| (d, secs(m.wrap_up_s))),
+        wrap_up: None,
         after_rona: Some((AfterRona::Available, SimDuration::ZERO)),
         // Softphones set to auto-answer: an offer is answered the moment it
         // arrives, without a ringing step (one that RONA takes still rings).

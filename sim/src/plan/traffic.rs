@@ -312,8 +312,8 @@ impl Model {
         {
             return Err("--rate must be a positive number of calls per hour".into());
         }
-        if !(self.wrap_up_s.is_finite() && self.wrap_up_s >= 0.0) {
-            return Err("--wrap-up must be zero or more seconds".into());
+        if !(self.wrap_up_s.is_finite() && (0.0..=3600.0).contains(&self.wrap_up_s)) {
+            return Err("--wrap-up must be from 0 to 3600 seconds".into());
         }
         if !(0.0..1.0).contains(&self.no_answer) {
             return Err("--no-answer must be a probability from 0 up to (not including) 1".into());
