@@ -180,6 +180,9 @@ struct Caller {
     next_key: usize,
     prompt: Option<RequestId>,
     answered: bool,
+    /// When the caller gives up and the sequence number its stimulus has,
+    /// reserved when the caller was added (see [`Driver::arm_patience`]).
+    patience: Option<(SimTime, u64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -277,6 +280,9 @@ pub struct Driver {
     /// Stimuli due now, in the order they were scheduled.
     now_queue: VecDeque<Stim>,
     seq: u64,
+    /// Callers who arrived this instant, whose patience is armed when the
+    /// instant is over unless they were answered in it.
+    arriving: Vec<CallId>,
     agents: Vec<AgentParty>,
     callers: IdWindow<CallId, Caller>,
     numbers: BTreeMap<DialNumber, NumberBehaviour>,
@@ -320,6 +326,7 @@ impl Driver {
             heap: BinaryHeap::new(),
             now_queue: VecDeque::new(),
             seq: 0,
+            arriving: Vec::new(),
             callers: IdWindow::default(),
             numbers: BTreeMap::new(),
             live_legs: BTreeMap::new(),
@@ -493,20 +500,45 @@ impl Driver {
     /// when told (or is contacted).
     pub fn add_caller(&mut self, call: CallId, at: Option<SimTime>, b: CallerBehaviour) {
         let patience = b.patience;
-        self.callers.insert(
-            call,
-            Caller {
-                b,
-                next_key: 0,
-                prompt: None,
-                answered: false,
-            },
-        );
-        let Some(at) = at else { return };
-        self.schedule(at, Stim::Arrive(call));
-        if let Some(p) = patience {
-            self.schedule(at + p, Stim::Patience(call));
+        let mut caller = Caller {
+            b,
+            next_key: 0,
+            prompt: None,
+            answered: false,
+            patience: None,
+        };
+        if let Some(at) = at {
+            self.schedule(at, Stim::Arrive(call));
+            // The patience stimulus takes the next sequence number now, so that
+            // it keeps its place among stimuli due at the same time, but joins
+            // the heap only if the caller is still waiting when the arrival's
+            // instant is over (most callers are answered at once).
+            if let Some(p) = patience {
+                self.seq += 1;
+                caller.patience = Some((at + p, self.seq));
+            }
         }
+        self.callers.insert(call, caller);
+    }
+
+    /// Arms the patience of the callers who arrived in the instant just over
+    /// and are still waiting: exactly as if it had been scheduled with the
+    /// arrival (a caller answered does not give up).
+    fn arm_patience(&mut self) {
+        // Taken and put back, so that the list keeps its allocation.
+        let mut arriving = std::mem::take(&mut self.arriving);
+        for call in arriving.drain(..) {
+            if let Some(c) = self.callers.get(&call)
+                && !c.answered
+                && let Some((at, seq)) = c.patience
+            {
+                self.heap.push(Scheduled {
+                    key: ((at.0 as u128) << 64) | seq as u128,
+                    stim: Stim::Patience(call),
+                });
+            }
+        }
+        self.arriving = arriving;
     }
 
     /// Schedules a stimulus. One due now runs after everything already due now.
@@ -573,7 +605,10 @@ impl Driver {
 
     /// Whether anything is still scheduled (a stimulus or an engine timer).
     pub fn pending(&self) -> bool {
-        !self.now_queue.is_empty() || !self.heap.is_empty() || self.engine.poll_timeout().is_some()
+        !self.now_queue.is_empty()
+            || !self.heap.is_empty()
+            || !self.arriving.is_empty()
+            || self.engine.poll_timeout().is_some()
     }
 
     /// Runs until nothing is left to happen, or past `end`. Returns the final time.
@@ -596,6 +631,13 @@ impl Driver {
                 Some(self.now)
             };
             let timer_at = self.engine.poll_timeout();
+            if !self.arriving.is_empty()
+                && stim_at.is_none_or(|t| t > self.now)
+                && timer_at.is_none_or(|t| t > self.now)
+            {
+                self.arm_patience();
+                continue;
+            }
             let next = match (stim_at, timer_at) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -680,6 +722,15 @@ impl Driver {
                 let Some(c) = self.callers.get(&call) else {
                     return;
                 };
+                match c.patience {
+                    // Giving up at once: due now, before what the arrival leads to.
+                    Some((at, seq)) if at <= self.now => self.heap.push(Scheduled {
+                        key: ((at.0 as u128) << 64) | seq as u128,
+                        stim: Stim::Patience(call),
+                    }),
+                    Some(_) => self.arriving.push(call),
+                    None => {}
+                }
                 match &c.b.arrival {
                     Arrival::Call { to } => Input::CallArrived {
                         call,
