@@ -316,7 +316,7 @@ fn plan_refuses_bad_options_with_a_sentence() {
     let dir = temp_dir("plan");
     let profile = dir.join("profile.csv");
     std::fs::write(&profile, "start,calls\n09:00,10\n").expect("write");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["plan", "--agents", "5"],
             "give --rate CALLS_PER_HOUR or --profile FILE",
@@ -338,6 +338,18 @@ fn plan_refuses_bad_options_with_a_sentence() {
                 "plan", "--rate", "100", "--agents", "3", "--target", "eighty",
             ],
             "is not PERCENT/SECONDS",
+        ),
+        (
+            &[
+                "plan",
+                "--rate",
+                "100",
+                "--agents",
+                "3",
+                "--wrap-up",
+                "4000",
+            ],
+            "--wrap-up must be from 0 to 3600 seconds",
         ),
         (
             &[
