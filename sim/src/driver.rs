@@ -532,10 +532,7 @@ impl Driver {
                 && !c.answered
                 && let Some((at, seq)) = c.patience
             {
-                self.heap.push(Scheduled {
-                    key: ((at.0 as u128) << 64) | seq as u128,
-                    stim: Stim::Patience(call),
-                });
+                self.push(at, seq, Stim::Patience(call));
             }
         }
         self.arriving = arriving;
@@ -548,8 +545,13 @@ impl Driver {
             return;
         }
         self.seq += 1;
+        self.push(at, self.seq, stim);
+    }
+
+    /// Puts a stimulus in the heap under its time and sequence number.
+    fn push(&mut self, at: SimTime, seq: u64, stim: Stim) {
         self.heap.push(Scheduled {
-            key: ((at.0 as u128) << 64) | self.seq as u128,
+            key: ((at.0 as u128) << 64) | seq as u128,
             stim,
         });
     }
@@ -714,23 +716,19 @@ impl Driver {
                 let Some(c) = self.callers.get(&call) else {
                     return;
                 };
-                if matches!(c.b.arrival, Arrival::Call { .. })
-                    && let Some(pcm) = self.caller_audio.remove(&call)
-                {
+                let (voice, patience) = (matches!(c.b.arrival, Arrival::Call { .. }), c.patience);
+                if voice && let Some(pcm) = self.caller_audio.remove(&call) {
                     self.play(Leg::Customer(call), pcm);
+                }
+                match patience {
+                    // Giving up at once: due now, before what the arrival leads to.
+                    Some((at, seq)) if at <= self.now => self.push(at, seq, Stim::Patience(call)),
+                    Some(_) => self.arriving.push(call),
+                    None => {}
                 }
                 let Some(c) = self.callers.get(&call) else {
                     return;
                 };
-                match c.patience {
-                    // Giving up at once: due now, before what the arrival leads to.
-                    Some((at, seq)) if at <= self.now => self.heap.push(Scheduled {
-                        key: ((at.0 as u128) << 64) | seq as u128,
-                        stim: Stim::Patience(call),
-                    }),
-                    Some(_) => self.arriving.push(call),
-                    None => {}
-                }
                 match &c.b.arrival {
                     Arrival::Call { to } => Input::CallArrived {
                         call,
