@@ -11,11 +11,21 @@
 //!
 //! The default wants everything: production, scenarios and traces see every
 //! output.
+//!
+//! One class is split further: [`Effect::Release`] of an agent's phone can be
+//! left out while releases of customers and dialled numbers are kept (a
+//! driver whose agents all use softphones has nothing to do when an agent's
+//! leg is released: the phone hangs up with the call).
 
 use serde::{Deserialize, Serialize};
 
 use crate::event::{EventClass, EventKind};
+use crate::legs::Leg;
 use crate::output::{Effect, EffectClass, Notice, NoticeClass, Output};
+
+/// In the effects' mask, above every class's bit: [`Effect::Release`] of an
+/// agent's phone (wanted only with the bit of [`EffectClass::Release`] too).
+const AGENT_RELEASE: u64 = 1 << 63;
 
 /// A set of output kinds: events by [`EventClass`], effects by
 /// [`EffectClass`] and, within [`Effect::Notify`], notices by [`NoticeClass`].
@@ -72,13 +82,27 @@ impl OutputFilter {
     }
 
     /// Adds an effect kind; [`EffectClass::Notify`] is governed by the notices.
+    /// [`EffectClass::Release`] adds the release of every kind of leg.
     pub const fn with_effect(mut self, c: EffectClass) -> Self {
         self.effects |= 1 << c as u64;
+        if matches!(c, EffectClass::Release) {
+            self.effects |= AGENT_RELEASE;
+        }
         self
     }
 
     pub const fn without_effect(mut self, c: EffectClass) -> Self {
         self.effects &= !(1 << c as u64);
+        if matches!(c, EffectClass::Release) {
+            self.effects &= !AGENT_RELEASE;
+        }
+        self
+    }
+
+    /// Leaves out [`Effect::Release`] of agents' phones, keeping the release
+    /// of customers and dialled numbers.
+    pub const fn without_agent_release(mut self) -> Self {
+        self.effects &= !AGENT_RELEASE;
         self
     }
 
@@ -116,6 +140,11 @@ impl OutputFilter {
     pub fn wants_effect(&self, e: &Effect) -> bool {
         match e {
             Effect::Notify { notice, .. } => self.wants_notice(notice),
+            Effect::Release { leg: Leg::Agent(_) } => {
+                self.effects == u64::MAX
+                    || (self.effects & AGENT_RELEASE != 0
+                        && self.wants_effect_class(EffectClass::Release))
+            }
             _ => self.effects == u64::MAX || self.wants_effect_class(EffectClass::from(e)),
         }
     }
@@ -167,10 +196,42 @@ mod tests {
     }
 
     #[test]
+    fn agents_releases_apart() {
+        let agent = Effect::Release {
+            leg: Leg::Agent(AgentIdx(0)),
+        };
+        let customer = Effect::Release {
+            leg: Leg::Customer(crate::ids::CallId(1)),
+        };
+        let f = OutputFilter::NONE.with_effect(EffectClass::Release);
+        assert!(f.wants_effect(&agent) && f.wants_effect(&customer));
+        let f = f.without_agent_release();
+        assert!(!f.wants_effect(&agent) && f.wants_effect(&customer));
+        assert!(!f.wants(&Output::Effect(agent.clone())));
+        let f = OutputFilter::ALL.without_effect(EffectClass::Release);
+        assert!(!f.wants_effect(&agent) && !f.wants_effect(&customer));
+        // Without the class, the agent's bit alone wants nothing.
+        let f = OutputFilter::NONE.with_effect(EffectClass::Release);
+        let f = f.without_effect(EffectClass::Release);
+        assert!(!f.wants_effect(&agent));
+        assert!(
+            OutputFilter::ALL
+                .without_agent_release()
+                .wants_effect(&customer)
+        );
+        assert!(
+            !OutputFilter::ALL
+                .without_agent_release()
+                .wants_effect(&agent)
+        );
+    }
+
+    #[test]
     fn every_class_fits_the_masks() {
         use strum::IntoEnumIterator;
         assert!(EventClass::iter().count() <= 64);
-        assert!(EffectClass::iter().count() <= 64);
+        // The effects' top bit is the release of agents' phones.
+        assert!(EffectClass::iter().count() <= 63);
         assert!(NoticeClass::iter().count() <= 64);
         // Each class has its own bit.
         let mut f = OutputFilter::NONE;

@@ -94,6 +94,18 @@ impl Default for AgentBehaviour {
     }
 }
 
+/// What a run's virtual parties do, for [`Driver::outputs_needed_by`].
+#[derive(Copy, Clone, Debug)]
+pub struct Parties {
+    /// The run has chats, emails or messages (agents accept those from the
+    /// contact request).
+    pub digital: bool,
+    /// Some agent submits wrap-up reasons itself ([`AgentBehaviour::wrap_up`]).
+    pub agents_wrap_up: bool,
+    /// Some agent has a handset (its release is followed by putting it down).
+    pub handsets: bool,
+}
+
 /// How a virtual caller reaches us.
 #[derive(Clone, Debug)]
 pub enum Arrival {
@@ -384,6 +396,17 @@ impl Driver {
     /// [`switchboard_core::OutputFilter`]). `digital`: the run has chats,
     /// emails or messages (agents accept those from the contact request).
     pub fn outputs_needed(digital: bool) -> OutputFilter {
+        Driver::outputs_needed_by(Parties {
+            digital,
+            agents_wrap_up: true,
+            handsets: true,
+        })
+    }
+
+    /// [`Driver::outputs_needed`] for parties that do less: without agents
+    /// who submit wrap-up reasons themselves, the wrap-up notice is not
+    /// needed; without handsets, neither is the release of an agent's phone.
+    pub fn outputs_needed_by(parties: Parties) -> OutputFilter {
         let f = OutputFilter::NONE
             .with_event(EventClass::TaskAnswered)
             .with_event(EventClass::Transferred)
@@ -398,10 +421,20 @@ impl Driver {
             .with_notice(NoticeClass::WrapUp)
             .with_notice(NoticeClass::Rona)
             .with_notice(NoticeClass::Preview);
-        if digital {
+        let f = if parties.digital {
             f.with_notice(NoticeClass::ContactRequest)
         } else {
             f
+        };
+        let f = if parties.agents_wrap_up {
+            f
+        } else {
+            f.without_notice(NoticeClass::WrapUp)
+        };
+        if parties.handsets {
+            f
+        } else {
+            f.without_agent_release()
         }
     }
 

@@ -8,7 +8,8 @@
 //!
 //! Timers due at or before an input's time fire before the input is applied: an answer
 //! arriving exactly at the RONA deadline is too late. After every input, and after every
-//! timer, the engine routes waiting tasks to ready agents. The submodules each hold one
+//! timer, the engine routes waiting tasks to ready agents. A timer an input arms for
+//! its own instant (an automatic wrap-up of 0 s) fires before `handle` returns. The submodules each hold one
 //! concern: [`agents`] (presence, work, the ready sets), [`tasks`] (a task's life),
 //! [`flow`] (the flow interpreter), [`routing`] (queues, offers, RONA), [`consult`]
 //! (consult, transfer, conference), [`media`] (who hears whom, the desktop's controls),
@@ -183,6 +184,17 @@ impl Engine {
         }
         self.fire_due(now);
         self.now = now;
+        let result = self.apply(input);
+        // A timer the input armed for this very instant (an automatic wrap-up
+        // of 0 s) fires now, before the engine returns: exactly as if the
+        // driver had called `handle_timeout(now)` next, which it would have
+        // done before anything else due at this instant.
+        self.fire_due(now);
+        result
+    }
+
+    /// [`Engine::handle`]'s input, applied at the engine's current time, then routing.
+    fn apply(&mut self, input: Input) -> Result<(), Refusal> {
         let result = match input {
             Input::CallArrived { call, from, to } => self.call_arrived(call, from, to),
             Input::MessageReceived {

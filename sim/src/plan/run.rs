@@ -23,10 +23,18 @@ use switchboard_core::{
 use super::traffic::{Model, Staffing};
 use super::{Estimate, IntervalResult, LevelResult, Metrics, PlanResult, Target, erlang};
 use crate::driver::{
-    AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour,
+    AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour, Parties,
 };
 
 const SUPPORT: &str = "+18005550100";
+
+/// The plan's parties (see [`replicate`]): voice only, the tenant's automatic
+/// wrap-up, softphones (the tenant below has no handsets).
+const PARTIES: Parties = Parties {
+    digital: false,
+    agents_wrap_up: false,
+    handsets: false,
+};
 
 /// The tenant a plan runs: one queue, one entry point, `agents` agents.
 fn config(m: &Model, agents: u32) -> String {
@@ -235,7 +243,7 @@ fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums
     // The planner reads the events its collector counts; the parties act on
     // what they need (the plan's traffic is voice only). The rules run whole.
     let opts = EngineOptions {
-        outputs: IntervalCollector::NEEDS.union(Driver::outputs_needed(false)),
+        outputs: IntervalCollector::NEEDS.union(Driver::outputs_needed_by(PARTIES)),
         ..EngineOptions::default()
     };
     let mut driver = Driver::new(Engine::new(tenant.clone(), opts));
@@ -253,6 +261,8 @@ fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums
         auto_answer: true,
         ..AgentBehaviour::default()
     };
+    debug_assert!(PARTIES.agents_wrap_up || b.wrap_up.is_none());
+    debug_assert!(PARTIES.handsets || tenant.agents.iter().all(|a| !a.handset));
     for a in 0..tenant.agents.len() {
         driver.set_agent(AgentIdx(a as u32), b);
     }
