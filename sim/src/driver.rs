@@ -750,7 +750,10 @@ impl Driver {
                     return;
                 };
                 let (voice, patience) = (matches!(c.b.arrival, Arrival::Call { .. }), c.patience);
-                if voice && let Some(pcm) = self.caller_audio.remove(&call) {
+                if voice
+                    && !self.caller_audio.is_empty()
+                    && let Some(pcm) = self.caller_audio.remove(&call)
+                {
                     self.play(Leg::Customer(call), pcm);
                 }
                 match patience {
