@@ -304,6 +304,10 @@ fn filter_of(keep: &[bool]) -> OutputFilter {
             f = f.with_notice(c);
         }
     }
+    // Releases of agents' phones apart from the others, now and then.
+    if !bits.next().unwrap_or(true) {
+        f = f.without_agent_release();
+    }
     f
 }
 
