@@ -507,6 +507,17 @@ impl Driver {
 
     /// Sets how an agent behaves.
     pub fn set_agent(&mut self, agent: AgentIdx, b: AgentBehaviour) {
+        // An agent who wraps up by itself needs the wrap-up notice (see
+        // [`Driver::outputs_needed_by`]).
+        debug_assert!(
+            b.wrap_up.is_none()
+                || self
+                    .engine
+                    .options()
+                    .outputs
+                    .wants_notice_class(NoticeClass::WrapUp),
+            "an agent that wraps up by itself under an output filter without the wrap-up notice"
+        );
         if let Some(a) = self.agents.get_mut(agent.ix()) {
             a.b = b;
         }

@@ -9,10 +9,12 @@
 //! Timers due at or before an input's time fire before the input is applied: an answer
 //! arriving exactly at the RONA deadline is too late. After every input, and after every
 //! timer, the engine routes waiting tasks to ready agents. A timer an input arms for
-//! its own instant (an automatic wrap-up of 0 s) fires before `handle` returns. The submodules each hold one
-//! concern: [`agents`] (presence, work, the ready sets), [`tasks`] (a task's life),
-//! [`flow`] (the flow interpreter), [`routing`] (queues, offers, RONA), [`consult`]
-//! (consult, transfer, conference), [`media`] (who hears whom, the desktop's controls),
+//! its own instant (an automatic wrap-up of 0 s) fires before `handle` returns.
+//!
+//! The submodules each hold one concern: [`agents`] (presence, work, the ready
+//! sets), [`tasks`] (a task's life), [`flow`] (the flow interpreter), [`routing`]
+//! (queues, offers, RONA), [`consult`] (consult, transfer, conference), [`media`]
+//! (who hears whom, the desktop's controls),
 //! [`recording`], [`cad`] (call-associated data), [`outdial`] (calls the engine
 //! places), [`timers`], [`audit`] (invariants), [`tally`] (live counters),
 //! [`reconfig`] (configuration changes) and [`snapshot`] (the run-time state saved
@@ -171,7 +173,8 @@ impl Engine {
         Ok(Engine::new(Arc::new(Tenant::from_toml(text)?), opts))
     }
 
-    /// Applies one input that happened at `now`. Timers due by then fire first.
+    /// Applies one input that happened at `now`. Timers due by then fire first;
+    /// those the input arms for `now` itself fire after it, before this returns.
     /// A refused input changes nothing; the refusal is returned, logged and, for an
     /// agent's action, shown to the agent.
     pub fn handle(&mut self, now: SimTime, input: Input) -> Result<(), Refusal> {

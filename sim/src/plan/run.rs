@@ -28,14 +28,6 @@ use crate::driver::{
 
 const SUPPORT: &str = "+18005550100";
 
-/// The plan's parties (see [`replicate`]): voice only, the tenant's automatic
-/// wrap-up, softphones (the tenant below has no handsets).
-const PARTIES: Parties = Parties {
-    digital: false,
-    agents_wrap_up: false,
-    handsets: false,
-};
-
 /// The tenant a plan runs: one queue, one entry point, `agents` agents.
 fn config(m: &Model, agents: u32) -> String {
     let mut c = format!(
@@ -240,14 +232,6 @@ fn set_staffing(driver: &mut Driver, want: u32) {
 
 /// Runs one replication at one staffing level; returns the sums per interval of the day.
 fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums> {
-    // The planner reads the events its collector counts; the parties act on
-    // what they need (the plan's traffic is voice only). The rules run whole.
-    let opts = EngineOptions {
-        outputs: IntervalCollector::NEEDS.union(Driver::outputs_needed_by(PARTIES)),
-        ..EngineOptions::default()
-    };
-    let mut driver = Driver::new(Engine::new(tenant.clone(), opts));
-    driver.set_seed(seed ^ 0x5eed_a9e7);
     // Wrap-up is the tenant's automatic wrap-up (VOI-19): its time is the
     // model's, and the agents leave it to the engine.
     let b = AgentBehaviour {
@@ -261,8 +245,20 @@ fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums
         auto_answer: true,
         ..AgentBehaviour::default()
     };
-    debug_assert!(PARTIES.agents_wrap_up || b.wrap_up.is_none());
-    debug_assert!(PARTIES.handsets || tenant.agents.iter().all(|a| !a.handset));
+    // The planner reads the events its collector counts; the parties act on
+    // what they need, as these agents and the tenant's phones say (the plan's
+    // traffic is voice only). The rules run whole.
+    let parties = Parties {
+        digital: false,
+        agents_wrap_up: b.wrap_up.is_some(),
+        handsets: tenant.agents.iter().any(|a| a.handset),
+    };
+    let opts = EngineOptions {
+        outputs: IntervalCollector::NEEDS.union(Driver::outputs_needed_by(parties)),
+        ..EngineOptions::default()
+    };
+    let mut driver = Driver::new(Engine::new(tenant.clone(), opts));
+    driver.set_seed(seed ^ 0x5eed_a9e7);
     for a in 0..tenant.agents.len() {
         driver.set_agent(AgentIdx(a as u32), b);
     }
