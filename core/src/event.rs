@@ -607,6 +607,12 @@ pub enum EventKind {
         fate: ContactFate,
         attempts: u8,
     },
+    /// An agent's persistent connection went up (its leg stays up after a
+    /// call) or down (the softphone hung up, or the agent logged out).
+    Connection {
+        agent: AgentIdx,
+        up: bool,
+    },
 }
 
 impl EventKind {
@@ -662,6 +668,7 @@ impl EventKind {
             | TaskClosed { task, .. } => Some(*task),
             AgentState { .. }
             | Hook { .. }
+            | Connection { .. }
             | Refused { .. }
             | Ignored { .. }
             | ConfigApplied

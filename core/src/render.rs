@@ -186,6 +186,10 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             agent(t, *a),
             format!("handset {}", if *off_hook { "off-hook" } else { "on-hook" }),
         ),
+        Connection { agent: a, up } => (
+            agent(t, *a),
+            format!("persistent connection {}", if *up { "up" } else { "down" }),
+        ),
         TaskCreated {
             task,
             kind,

@@ -137,6 +137,34 @@ fn out_of_range_values_say_the_range() {
 }
 
 #[test]
+fn a_persistent_connection_on_a_handset_is_refused_where_it_is() {
+    let text = BASE.replace(
+        "[agents.a1]\n",
+        "[agents.a1]\nhandset = true\npersistent_connection = true\n",
+    );
+    let e = errors(&text);
+    let all = e.to_string();
+    assert_eq!(e.0.len(), 1, "{all}");
+    assert!(
+        all.contains("agents.a1.persistent_connection: agent \"a1\" has a handset"),
+        "{all}"
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("persistent_connection"))
+        .unwrap()
+        + 1;
+    assert_eq!(e.0[0].line, line);
+    assert_sentences(&e);
+    // On a softphone it is fine.
+    Tenant::from_toml(&BASE.replace(
+        "[agents.a1]\n",
+        "[agents.a1]\npersistent_connection = true\n",
+    ))
+    .expect("valid");
+}
+
+#[test]
 fn wrong_types_and_bad_durations_are_located() {
     let e = errors(&BASE.replace(
         "concurrent_call_limit = 5",

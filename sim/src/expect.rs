@@ -43,6 +43,7 @@ pub struct AgentSeen {
     pub state: String,
     pub presence: String,
     pub off_hook: bool,
+    pub connected: bool,
     pub tasks: usize,
 }
 
@@ -100,6 +101,15 @@ pub fn check(e: &ExpectSpec, seen: &Seen<'_>) -> Vec<String> {
                     bad.push(format!(
                         "agent {agent} off-hook: expected {want}, saw {}",
                         a.off_hook
+                    ));
+                }
+                if let Some(want) = e.connected
+                    && want != a.connected
+                {
+                    bad.push(format!(
+                        "agent {agent} persistent connection: expected {}, saw {}",
+                        if want { "up" } else { "down" },
+                        if a.connected { "up" } else { "down" }
                     ));
                 }
                 if let Some(want) = e.tasks

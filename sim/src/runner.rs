@@ -295,6 +295,7 @@ fn validate_expect(
         e.presence.is_some(),
         e.tasks.is_some(),
         e.off_hook.is_some(),
+        e.connected.is_some(),
         e.stage.is_some(),
         e.position.is_some(),
         e.with_agent.is_some(),
@@ -834,6 +835,7 @@ impl Run<'_> {
                 state: expect::state_text(&tenant, engine.agent_state(a)?),
                 presence: presence_text(&tenant, engine.agent_presence(a)?),
                 off_hook: engine.agent_off_hook(a)?,
+                connected: engine.agent_connected(a)?,
                 tasks: engine.agent_work(a).len(),
             })
         };

@@ -295,6 +295,8 @@ pub struct ExpectSpec {
     pub state: Option<String>,
     /// Whether the agent's handset is off-hook.
     pub off_hook: Option<bool>,
+    /// Whether the agent's persistent connection is up.
+    pub connected: Option<bool>,
     /// The agent's presence: LoggedOut, Available, Idle(Reason), RONA.
     pub presence: Option<String>,
     /// How many tasks the agent holds (offered, engaged or in wrap-up).

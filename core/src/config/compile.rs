@@ -285,6 +285,12 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
                 DialNumber::parse("000").expect("a valid placeholder")
             }
         };
+        if a.persistent_connection && a.handset {
+            cx.err(
+                &path.key("persistent_connection"),
+                format!("agent \"{id}\" has a handset, which must go on-hook between calls (AGT-14); a persistent connection needs a softphone"),
+            );
+        }
         let team = cx
             .lookup(&path.key("team"), &team_ix, "team", "teams", &a.team)
             .unwrap_or(TeamIdx(0));
@@ -309,6 +315,7 @@ fn build(cx: &mut Cx<'_>, raw: &RawConfig, text: &str) -> Tenant {
             team,
             profile,
             handset: a.handset,
+            persistent_connection: a.persistent_connection,
             license: a.license,
             queues: Vec::new(),
             campaigns: Vec::new(),

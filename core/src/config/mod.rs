@@ -146,6 +146,9 @@ pub struct Agent {
     pub profile: ProfileIdx,
     /// A physical handset must be hung up before the next call (AGT-14).
     pub handset: bool,
+    /// The softphone's leg stays up between calls: once up, a voice offer
+    /// connects at once, without ringing (docs/persistent-connection.md).
+    pub persistent_connection: bool,
     pub license: License,
     /// The queues this agent serves, in index order.
     pub queues: Vec<Membership>,

@@ -115,6 +115,11 @@ pub struct RawAgent {
     pub profile: String,
     #[serde(default)]
     pub handset: bool,
+    /// The agent's softphone keeps a persistent connection: its leg stays up
+    /// between calls and the next call connects without ringing
+    /// (docs/persistent-connection.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub persistent_connection: bool,
     /// The agent's license; only premium includes digital outbound (OUT-01).
     #[serde(default)]
     pub license: License,

@@ -17,9 +17,9 @@ use crate::event::{
 };
 use crate::ids::*;
 use crate::input::PhoneEvent;
-use crate::legs::Channel;
+use crate::legs::{Channel, Leg};
 use crate::matrix::Controls;
-use crate::output::{Notice, RequestKind, RequestStack};
+use crate::output::{Effect, Notice, RequestKind, RequestStack};
 use crate::refusal::Refusal;
 use crate::time::SimTime;
 
@@ -50,6 +50,10 @@ pub(crate) struct AgentRt {
     pub presence: Presence,
     pub work: Vec<Work>,
     pub off_hook: bool,
+    /// The softphone's persistent connection is up: its leg stays up between
+    /// calls, and a voice offer connects on it at once (docs/persistent-connection.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub connected: bool,
     /// In the ready sets of its queues for each channel, keyed with `ready_since`.
     pub ready: [bool; 4],
     pub ready_since: [SimTime; 4],
@@ -334,6 +338,13 @@ impl Engine {
             return Err(Refusal::TaskActive { task: w.task });
         }
         self.set_presence(agent, Presence::LoggedOut, StateReason::Logout);
+        // Logging out hangs up the persistent connection.
+        if self.agents[agent.ix()].connected {
+            self.effect(Effect::Release {
+                leg: Leg::Agent(agent),
+            });
+            self.set_connected(agent, false);
+        }
         Ok(())
     }
 
@@ -384,7 +395,10 @@ impl Engine {
     /// handset is where it is.
     pub(crate) fn phone_event(&mut self, agent: AgentIdx, event: PhoneEvent) {
         let voice = self.agents[agent.ix()].voice().copied();
-        let off_hook = self.agents[agent.ix()].off_hook;
+        let (off_hook, connected) = {
+            let a = &self.agents[agent.ix()];
+            (a.off_hook, a.connected)
+        };
         match (event, voice.map(|w| (w.phase, w.role))) {
             (PhoneEvent::Ringing, Some((WorkPhase::Connecting, _))) => {
                 self.contact_request(agent, voice.expect("voice work").task)
@@ -409,6 +423,7 @@ impl Engine {
             }
             (PhoneEvent::HungUp | PhoneEvent::Failed, Some((WorkPhase::Engaged, role))) => {
                 self.agents[agent.ix()].off_hook = false;
+                self.set_connected(agent, false);
                 let task = voice.expect("voice work").task;
                 match role {
                     Role::Owner => {
@@ -422,6 +437,19 @@ impl Engine {
                     Role::Consulted => self.consulted_left(task, agent),
                 }
             }
+            // The persistent connection is already up: nothing to answer.
+            (PhoneEvent::Answered, None | Some((WorkPhase::WrapUp, _))) if connected => {
+                self.event(EventKind::Ignored {
+                    what: Ignored::StalePhone,
+                })
+            }
+            // The softphone hung up (or failed) between calls: the persistent
+            // connection is down, and the next call rings.
+            (PhoneEvent::HungUp | PhoneEvent::Failed, None | Some((WorkPhase::WrapUp, _)))
+                if connected =>
+            {
+                self.set_connected(agent, false)
+            }
             (PhoneEvent::Answered, None | Some((WorkPhase::WrapUp, _))) if !off_hook => {
                 self.set_hook(agent, true)
             }
@@ -431,6 +459,40 @@ impl Engine {
             _ => self.event(EventKind::Ignored {
                 what: Ignored::StalePhone,
             }),
+        }
+    }
+
+    /// A call left the agent's phone. If the phone was still on it (the agent
+    /// did not hang up), a persistent connection keeps its leg up for the next
+    /// call; otherwise the agent's leg is released (when `release`), a
+    /// softphone goes on-hook with the call, and a handset stays off-hook until
+    /// put down (AGT-14).
+    pub(crate) fn call_left_phone(&mut self, agent: AgentIdx, release: bool) {
+        let (persistent, handset) = {
+            let a = &self.tenant.agents[agent.ix()];
+            (a.persistent_connection, a.handset)
+        };
+        if persistent {
+            let on_call = std::mem::replace(&mut self.agents[agent.ix()].off_hook, false);
+            self.set_connected(agent, on_call);
+            if on_call {
+                return;
+            }
+        }
+        if release {
+            self.effect(Effect::Release {
+                leg: Leg::Agent(agent),
+            });
+        }
+        if !handset {
+            self.agents[agent.ix()].off_hook = false;
+        }
+    }
+
+    /// The persistent connection goes up or down, with its event.
+    pub(crate) fn set_connected(&mut self, agent: AgentIdx, up: bool) {
+        if std::mem::replace(&mut self.agents[agent.ix()].connected, up) != up {
+            self.event(EventKind::Connection { agent, up });
         }
     }
 

@@ -357,6 +357,17 @@ impl Engine {
                     format!("agent {i} is logged out but holds work"),
                 );
             }
+            if a.connected
+                && (a.presence == Presence::LoggedOut
+                    || !self.tenant.agents[i].persistent_connection)
+            {
+                return fail(
+                    "a persistent connection is a logged-in agent's whose softphone keeps one",
+                    format!(
+                        "agent {i}'s persistent connection is up against its state or configuration"
+                    ),
+                );
+            }
             for w in &a.work {
                 if matches!(w.phase, WorkPhase::Connecting | WorkPhase::Ringing) {
                     let armed = w.timer.is_some_and(|k| {

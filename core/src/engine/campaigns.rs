@@ -496,13 +496,7 @@ impl Engine {
             }
         }
         if reserved {
-            self.effect(Effect::Release {
-                leg: Leg::Agent(agent),
-            });
-            // A softphone goes on-hook with the call; a handset waits for the agent.
-            if !self.tenant.agents[agent.ix()].handset {
-                self.agents[agent.ix()].off_hook = false;
-            }
+            self.call_left_phone(agent, true);
         }
         let t = self.tasks.get_mut(&task).expect("live task");
         t.stage = Stage::Ended;

@@ -376,12 +376,7 @@ impl Engine {
 
     /// A consulted agent leaves the call without wrap-up.
     fn release_consulted(&mut self, a2: AgentIdx, task: TaskId) {
-        self.effect(Effect::Release {
-            leg: Leg::Agent(a2),
-        });
-        if !self.tenant.agents[a2.ix()].handset {
-            self.agents[a2.ix()].off_hook = false;
-        }
+        self.call_left_phone(a2, true);
         self.set_work(a2, task, None, StateReason::LeftCall);
     }
 

@@ -330,6 +330,11 @@ impl Engine {
         self.agents.get(agent.ix()).map(|a| a.off_hook)
     }
 
+    /// Whether an agent's persistent connection is up.
+    pub fn agent_connected(&self, agent: AgentIdx) -> Option<bool> {
+        self.agents.get(agent.ix()).map(|a| a.connected)
+    }
+
     /// The voice task an agent holds (offered, engaged or in wrap-up), if any.
     pub fn agent_task(&self, agent: AgentIdx) -> Option<TaskId> {
         self.agents

@@ -330,6 +330,20 @@ impl Engine {
                 self.notify(agent, notice);
             }
         }
+        // An agent whose persistent connection was turned off keeps the call it
+        // is on (its leg goes with the call); a standing leg with no call on it
+        // (the agent may be wrapping up) is hung up now.
+        for i in 0..self.agents.len() {
+            let agent = AgentIdx(i as u32);
+            if self.agents[i].connected && !self.tenant.agents[i].persistent_connection {
+                if !self.agents[i].off_hook {
+                    self.effect(crate::output::Effect::Release {
+                        leg: crate::legs::Leg::Agent(agent),
+                    });
+                }
+                self.set_connected(agent, false);
+            }
+        }
         // Rebuild the ready sets under the new membership, keeping each agent's ready_since.
         for i in 0..self.agents.len() {
             let agent = AgentIdx(i as u32);

@@ -334,7 +334,8 @@ impl Engine {
         }
     }
 
-    /// Step one of an offer: Connecting, ring the phone, arm RONA (AGT-03, AGT-04).
+    /// Step one of an offer: Connecting, ring the phone, arm RONA (AGT-03, AGT-04);
+    /// on a persistent connection, the call connects at once instead.
     /// A digital request shows its Contact Request at once (there is no phone).
     pub(crate) fn offer(
         &mut self,
@@ -349,21 +350,33 @@ impl Engine {
             (_, Some(q)) => self.tenant.queues[q.ix()].max_time_available,
             (_, None) => DIRECT_OFFER_TIMEOUT,
         };
-        let timer = self
-            .timers
-            .set(self.now + timeout, TimerKind::Rona { agent, task });
         let channel = self.tasks[&task].channel;
+        // A persistent connection takes a call at once: nothing rings, so
+        // nothing can go unanswered (docs/persistent-connection.md).
+        let connect = channel == Channel::Voice && self.agents[agent.ix()].connected;
+        let timer = (!connect).then(|| {
+            self.timers
+                .set(self.now + timeout, TimerKind::Rona { agent, task })
+        });
         let work = Work {
             task,
             channel,
             role,
             phase: WorkPhase::Connecting,
             request,
-            timer: Some(timer),
+            timer,
             since: self.now,
             controls: Default::default(),
         };
         self.event(EventKind::OfferConnecting { task, agent });
+        if connect {
+            // The desktop is told, and the agent is on the call at once: from
+            // no work on the task straight to Engaged.
+            self.notify(agent, Notice::Connecting { task });
+            self.agents[agent.ix()].off_hook = true;
+            self.accept_work(agent, task, work);
+            return;
+        }
         self.set_work(agent, task, Some(work), StateReason::Offer);
         self.notify(agent, Notice::Connecting { task });
         if channel == Channel::Voice {

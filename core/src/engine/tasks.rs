@@ -400,6 +400,13 @@ impl Engine {
         let Some(work) = self.agents[agent.ix()].work_on(task).copied() else {
             return;
         };
+        self.accept_work(agent, task, work);
+    }
+
+    /// Accepts an offer's work: the agent's (offered) work on the task, or the
+    /// work of an offer that connects at once on a persistent connection,
+    /// which the agent does not hold yet.
+    pub(crate) fn accept_work(&mut self, agent: AgentIdx, task: TaskId, work: Work) {
         match work.request {
             RequestKind::Transfer if self.digital_transfer_to(task) == Some(agent) => {
                 self.digital_transfer_accepted(agent, task, work)
@@ -693,17 +700,11 @@ impl Engine {
         let Some(mut work) = self.agents[agent.ix()].work_on(task).copied() else {
             return;
         };
-        let handset = self.tenant.agents[agent.ix()].handset;
         if work.channel == Channel::Voice {
-            if !handset || !phone_still_up {
-                // A softphone hangs up with the call; a handset waits for on-hook (AGT-14).
+            if !phone_still_up {
                 self.agents[agent.ix()].off_hook = false;
             }
-            if release {
-                self.effect(Effect::Release {
-                    leg: Leg::Agent(agent),
-                });
-            }
+            self.call_left_phone(agent, release);
         }
         let auto_after = self.tenant.wrap_up.auto_after;
         work.phase = WorkPhase::WrapUp;

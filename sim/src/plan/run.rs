@@ -28,8 +28,18 @@ use crate::driver::{
 
 const SUPPORT: &str = "+18005550100";
 
-/// The tenant a plan runs: one queue, one entry point, `agents` agents.
-fn config(m: &Model, agents: u32) -> String {
+/// Whether the plan's agents keep a persistent connection: when the model
+/// has no RONA. They answer at once either way; on a persistent connection
+/// the call connects without the phone's ringing and answer, the same instant,
+/// so the figures are the same (checked by a test) for less work. A model with
+/// RONA needs the phone to ring.
+fn persistent(m: &Model) -> bool {
+    m.no_answer == 0.0
+}
+
+/// The tenant a plan runs: one queue, one entry point, `agents` agents, with
+/// a persistent connection or not.
+fn config(m: &Model, agents: u32, persistent: bool) -> String {
     let mut c = format!(
         r#"
 [tenant]
@@ -84,7 +94,7 @@ queue = "support"
     for i in 0..agents {
         let _ = write!(
             c,
-            "\n[agents.a{i:05}]\nname = \"Agent {i}\"\ndn = \"{}\"\nteam = \"all\"\nprofile = \"voice\"\n",
+            "\n[agents.a{i:05}]\nname = \"Agent {i}\"\ndn = \"{}\"\nteam = \"all\"\nprofile = \"voice\"\npersistent_connection = {persistent}\n",
             100_000 + i
         );
     }
@@ -93,7 +103,7 @@ queue = "support"
 
 /// One interval of the day in one replication: what the engine's events
 /// gave (counted by the core's [`IntervalCollector`]) and the staffed time.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Sums {
     counted: IntervalSums,
     staffed_s: f64,
@@ -392,7 +402,8 @@ pub fn run(
     let levels = m.staffing.levels();
     let max = levels.iter().copied().max().unwrap_or(0);
     let tenant = Arc::new(
-        Tenant::from_toml(&config(m, max)).map_err(|e| format!("the plan's tenant: {}", e))?,
+        Tenant::from_toml(&config(m, max, persistent(m)))
+            .map_err(|e| format!("the plan's tenant: {}", e))?,
     );
     let jobs: Vec<(usize, u32)> = (0..levels.len())
         .flat_map(|l| (0..m.replications).map(move |r| (l, r)))
@@ -483,4 +494,61 @@ pub fn run(
         target,
         recommended,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Arrivals, Dist};
+
+    /// A busy day with waits, abandonment, callbacks and wrap-up.
+    fn model(staffing: Staffing) -> Model {
+        Model {
+            arrivals: Arrivals::Constant { per_hour: 120.0 },
+            handle: Dist::LogNormal {
+                mean: 200.0,
+                cv: 0.8,
+            },
+            patience: Some(Dist::Exponential { mean: 90.0 }),
+            wrap_up_s: 15.0,
+            callback: Some((30.0, 0.3)),
+            no_answer: 0.0,
+            threshold_s: 20.0,
+            staffing,
+            horizon_s: 86_400,
+            warm_up_s: 3600,
+            replications: 1,
+            seed: 11,
+            threads: 1,
+        }
+    }
+
+    /// The plan's agents keep a persistent connection when the model has no
+    /// RONA, for speed: the figures must be exactly those of agents whose
+    /// phones ring and answer at once.
+    #[test]
+    fn a_persistent_connection_changes_no_figure() {
+        let staffings = [
+            Staffing::Fixed(7),
+            // Agents logging in and out through the day.
+            Staffing::Schedule {
+                interval_s: 1800,
+                agents: (0..48).map(|i| 5 + (i % 5) as u32).collect(),
+            },
+        ];
+        for staffing in staffings {
+            let m = model(staffing);
+            assert!(persistent(&m));
+            let level = m.staffing.levels()[0];
+            let max = m.staffing.levels().into_iter().max().unwrap_or(0).max(10);
+            let ringing = Arc::new(Tenant::from_toml(&config(&m, max, false)).expect("tenant"));
+            let connected = Arc::new(Tenant::from_toml(&config(&m, max, true)).expect("tenant"));
+            let a = replicate(&m, &ringing, level, 5);
+            let b = replicate(&m, &connected, level, 5);
+            assert!(a.iter().map(|s| s.counted.offered).sum::<u64>() > 2000);
+            assert!(a.iter().map(|s| s.counted.callbacks).sum::<u64>() > 10);
+            assert!(a.iter().map(|s| s.counted.abandoned).sum::<u64>() > 10);
+            assert_eq!(a, b);
+        }
+    }
 }

@@ -82,6 +82,15 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [T]) -> &'a T {
     &xs[rng.random_range(0..xs.len())]
 }
 
+/// Whether agent `a` of the world of `seed` keeps a persistent connection
+/// (a quarter of them, SplitMix64 of the seed and the agent).
+fn persistent_connection(seed: u64, a: usize) -> bool {
+    let mut z = seed ^ (a as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)).is_multiple_of(4)
+}
+
 /// The tenant configuration of a world.
 fn config(rng: &mut ChaCha8Rng, f: &BTreeSet<&'static str>, seed: u64) -> (String, Shape) {
     // A transferred task never goes back to the agent who transferred it
@@ -124,10 +133,16 @@ fn config(rng: &mut ChaCha8Rng, f: &BTreeSet<&'static str>, seed: u64) -> (Strin
             "voice"
         };
         c += &format!(
-            "[agents.a{a}]\nname = \"Agent {a}\"\ndn = \"{}\"\nteam = \"t{}\"\nprofile = \"{profile}\"\n\n",
+            "[agents.a{a}]\nname = \"Agent {a}\"\ndn = \"{}\"\nteam = \"t{}\"\nprofile = \"{profile}\"\n",
             1000 + a,
             a % teams
         );
+        // A quarter of the agents keep a persistent connection, chosen from the
+        // seed (not drawn, so that the rest of the world is what it was).
+        if persistent_connection(seed, a) {
+            c += "persistent_connection = true\n";
+        }
+        c += "\n";
     }
     if digital && blended.is_empty() {
         blended.push(0);
