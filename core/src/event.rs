@@ -361,7 +361,10 @@ pub enum EventKind {
         channel: Channel,
         customer: Leg,
         ep: EpIdx,
-        numbers: Box<CallNumbers>,
+        /// The caller's numbers; `None` only under an output filter that
+        /// leaves them out ([`crate::OutputFilter::without_call_numbers`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        numbers: Option<Box<CallNumbers>>,
     },
     FlowStep {
         task: TaskId,

@@ -16,6 +16,12 @@
 //! left out while releases of customers and dialled numbers are kept (a
 //! driver whose agents all use softphones has nothing to do when an agent's
 //! leg is released: the phone hangs up with the call).
+//!
+//! One detail can be left out: the caller's numbers in
+//! [`EventKind::TaskCreated`] (a driver that counts tasks does not read them,
+//! and they cost an allocation per task). Such a filter gives the event with
+//! `numbers: None`, and otherwise exactly as the unfiltered engine does
+//! ([`OutputFilter::shaped`] is what it gives of an unfiltered output).
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +32,11 @@ use crate::output::{Effect, EffectClass, Notice, NoticeClass, Output};
 /// In the effects' mask, above every class's bit: [`Effect::Release`] of an
 /// agent's phone (wanted only with the bit of [`EffectClass::Release`] too).
 const AGENT_RELEASE: u64 = 1 << 63;
+
+/// In the events' mask, above every class's bit: the caller's numbers in
+/// [`EventKind::TaskCreated`] (wanted only with the bit of
+/// [`EventClass::TaskCreated`] too).
+const CALL_NUMBERS: u64 = 1 << 63;
 
 /// A set of output kinds: events by [`EventClass`], effects by
 /// [`EffectClass`] and, within [`Effect::Notify`], notices by [`NoticeClass`].
@@ -71,14 +82,47 @@ impl OutputFilter {
         }
     }
 
+    /// Adds an event kind; [`EventClass::TaskCreated`] comes with the
+    /// caller's numbers.
     pub const fn with_event(mut self, c: EventClass) -> Self {
         self.events |= 1 << c as u64;
+        if matches!(c, EventClass::TaskCreated) {
+            self.events |= CALL_NUMBERS;
+        }
         self
     }
 
     pub const fn without_event(mut self, c: EventClass) -> Self {
         self.events &= !(1 << c as u64);
+        if matches!(c, EventClass::TaskCreated) {
+            self.events &= !CALL_NUMBERS;
+        }
         self
+    }
+
+    /// Gives [`EventKind::TaskCreated`] without the caller's numbers.
+    pub const fn without_call_numbers(mut self) -> Self {
+        self.events &= !CALL_NUMBERS;
+        self
+    }
+
+    /// Whether [`EventKind::TaskCreated`] carries the caller's numbers.
+    #[inline]
+    pub fn wants_call_numbers(&self) -> bool {
+        self.events & CALL_NUMBERS != 0 && self.wants_event_class(EventClass::TaskCreated)
+    }
+
+    /// What an engine with this filter gives of an output of the unfiltered
+    /// engine that the filter wants (see [`OutputFilter::wants`]): the same,
+    /// but without the caller's numbers if the filter leaves them out.
+    pub fn shaped(&self, mut o: Output) -> Output {
+        if let Output::Event(e) = &mut o
+            && let EventKind::TaskCreated { numbers, .. } = &mut e.kind
+            && !self.wants_call_numbers()
+        {
+            *numbers = None;
+        }
+        o
     }
 
     /// Adds an effect kind; [`EffectClass::Notify`] is governed by the notices.
@@ -227,9 +271,49 @@ mod tests {
     }
 
     #[test]
+    fn call_numbers_apart() {
+        let f = OutputFilter::NONE.with_event(EventClass::TaskCreated);
+        assert!(f.wants_call_numbers());
+        let f = f.without_call_numbers();
+        assert!(!f.wants_call_numbers() && f.wants_event_class(EventClass::TaskCreated));
+        assert!(OutputFilter::ALL.wants_call_numbers());
+        assert!(
+            !OutputFilter::ALL
+                .without_call_numbers()
+                .wants_call_numbers()
+        );
+        // Without the class, the numbers' bit alone wants nothing.
+        let f = OutputFilter::ALL.without_event(EventClass::TaskCreated);
+        assert!(!f.wants_call_numbers());
+        let created = |numbers: Option<Box<crate::event::CallNumbers>>| {
+            Output::Event(crate::event::Event {
+                at: crate::time::SimTime(1),
+                kind: EventKind::TaskCreated {
+                    task: TaskId(1),
+                    kind: crate::event::TaskKind::Inbound,
+                    channel: crate::legs::Channel::Voice,
+                    customer: Leg::Customer(crate::ids::CallId(1)),
+                    ep: crate::ids::EpIdx(0),
+                    numbers,
+                },
+            })
+        };
+        let full = created(Some(Box::new(crate::event::CallNumbers {
+            from: "+1".into(),
+            to: "+2".into(),
+        })));
+        assert_eq!(OutputFilter::ALL.shaped(full.clone()), full);
+        assert_eq!(
+            OutputFilter::ALL.without_call_numbers().shaped(full),
+            created(None)
+        );
+    }
+
+    #[test]
     fn every_class_fits_the_masks() {
         use strum::IntoEnumIterator;
-        assert!(EventClass::iter().count() <= 64);
+        // The events' top bit is the caller's numbers.
+        assert!(EventClass::iter().count() <= 63);
         // The effects' top bit is the release of agents' phones.
         assert!(EffectClass::iter().count() <= 63);
         assert!(NoticeClass::iter().count() <= 64);

@@ -92,12 +92,14 @@ pub struct IntervalCollector {
 }
 
 impl IntervalCollector {
-    /// The events the collector reads (see [`crate::OutputFilter`]).
+    /// The events the collector reads (see [`crate::OutputFilter`]): not
+    /// the callers' numbers.
     pub const NEEDS: OutputFilter = OutputFilter::NONE
         .with_event(EventClass::TaskCreated)
         .with_event(EventClass::TaskAnswered)
         .with_event(EventClass::CallbackRequested)
-        .with_event(EventClass::TaskClosed);
+        .with_event(EventClass::TaskClosed)
+        .without_call_numbers();
 
     /// Intervals of `interval` (a divisor of a day, at least a second),
     /// service-level `threshold`, nothing counted before `warm_up`.
@@ -216,10 +218,10 @@ mod tests {
                 channel: Channel::Voice,
                 customer: Leg::Customer(CallId(task)),
                 ep: EpIdx(0),
-                numbers: Box::new(CallNumbers {
+                numbers: Some(Box::new(CallNumbers {
                     from: "+1".into(),
                     to: "+2".into(),
-                }),
+                })),
             },
         )
     }

@@ -208,10 +208,12 @@ fn event_line(kind: &EventKind, t: &Tenant, names: &dyn CallNames) -> (String, S
             task_line(
                 task,
                 format!(
-                    "{what}: {channel} {} from {} to {} at entry point {}",
+                    "{what}: {channel} {}{} at entry point {}",
                     leg(t, names, *customer),
-                    numbers.from,
-                    numbers.to,
+                    numbers
+                        .as_ref()
+                        .map(|n| format!(" from {} to {}", n.from, n.to))
+                        .unwrap_or_default(),
                     ep(t, *e)
                 ),
             )

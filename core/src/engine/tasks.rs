@@ -210,7 +210,11 @@ impl Engine {
             channel,
             customer,
             ep,
-            numbers: Box::new(CallNumbers { from, to }),
+            numbers: self
+                .opts
+                .outputs
+                .wants_call_numbers()
+                .then(|| Box::new(CallNumbers { from, to })),
         });
         id
     }
