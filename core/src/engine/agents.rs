@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RoutingStrategy;
 use crate::event::{
-    AgentState, EventKind, Ignored, OfferOutcome, Presence, Role, StateReason, WorkPhase,
+    AgentState, EventClass, EventKind, Ignored, OfferOutcome, Presence, Role, StateReason, WorkPhase,
 };
 use crate::ids::*;
 use crate::input::PhoneEvent;
@@ -267,7 +267,7 @@ impl Engine {
         let (frole, trole) = (from.map(|w| w.role), to.map(|w| w.role));
         if fp != tp || frole != trole {
             let role = trole.or(frole).unwrap_or(Role::Owner);
-            self.event(EventKind::Work {
+            self.event_of(EventClass::Work, || EventKind::Work {
                 agent,
                 task,
                 role,

@@ -44,7 +44,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigErrors, Tenant};
-use crate::event::{AgentState, Event, EventKind, WorkPhase};
+use crate::event::{AgentState, Event, EventClass, EventKind, WorkPhase};
 use crate::filter::OutputFilter;
 use crate::ids::*;
 use crate::input::{ActionKind, AgentAction, Input};
@@ -528,6 +528,19 @@ impl Engine {
         }
     }
 
+    /// [`Engine::event`] for the events of every call's path, asked by class
+    /// before the event is built: one the driver does not want costs a bit
+    /// test, not a build and a drop.
+    #[inline]
+    fn event_of(&mut self, class: EventClass, kind: impl FnOnce() -> EventKind) {
+        if self.opts.outputs.wants_event_class(class) {
+            let kind = kind();
+            debug_assert_eq!(EventClass::from(&kind), class);
+            self.out
+                .push_back(Output::Event(Event { at: self.now, kind }));
+        }
+    }
+
     #[inline]
     fn effect(&mut self, effect: Effect) {
         if self.opts.outputs.wants_effect(&effect) {
@@ -538,6 +551,23 @@ impl Engine {
     #[inline]
     fn notify(&mut self, agent: AgentIdx, notice: Notice) {
         if self.opts.outputs.wants_notice(&notice) {
+            self.out
+                .push_back(Output::Effect(Effect::Notify { agent, notice }));
+        }
+    }
+
+    /// [`Engine::notify`] asked by class before the notice is built (see
+    /// [`Engine::event_of`]).
+    #[inline]
+    fn notify_of(
+        &mut self,
+        agent: AgentIdx,
+        class: crate::output::NoticeClass,
+        notice: impl FnOnce() -> Notice,
+    ) {
+        if self.opts.outputs.wants_notice_class(class) {
+            let notice = notice();
+            debug_assert_eq!(crate::output::NoticeClass::from(&notice), class);
             self.out
                 .push_back(Output::Effect(Effect::Notify { agent, notice }));
         }

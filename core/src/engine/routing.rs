@@ -13,7 +13,7 @@ use crate::event::{
 };
 use crate::ids::*;
 use crate::legs::{Channel, Leg};
-use crate::output::{ContactRequest, Effect, EffectClass, Notice, RequestKind};
+use crate::output::{ContactRequest, Effect, EffectClass, Notice, NoticeClass, RequestKind};
 use crate::sorted::{SortedMap, SortedSet};
 use crate::time::SimDuration;
 
@@ -368,17 +368,24 @@ impl Engine {
             since: self.now,
             controls: Default::default(),
         };
-        self.event(EventKind::OfferConnecting { task, agent });
+        self.event_of(EventClass::OfferConnecting, || EventKind::OfferConnecting {
+            task,
+            agent,
+        });
         if connect {
             // The desktop is told, and the agent is on the call at once: from
             // no work on the task straight to Engaged.
-            self.notify(agent, Notice::Connecting { task });
+            self.notify_of(agent, NoticeClass::Connecting, || Notice::Connecting {
+            task,
+        });
             self.agents[agent.ix()].off_hook = true;
             self.accept_work(agent, task, work);
             return;
         }
         self.set_work(agent, task, Some(work), StateReason::Offer);
-        self.notify(agent, Notice::Connecting { task });
+        self.notify_of(agent, NoticeClass::Connecting, || Notice::Connecting {
+            task,
+        });
         if channel == Channel::Voice {
             self.effect(Effect::RingAgent { agent, task });
         } else {

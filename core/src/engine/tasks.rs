@@ -13,7 +13,7 @@ use crate::event::*;
 use crate::ids::*;
 use crate::legs::{Channel, Leg, MixShape};
 use crate::matrix::Control;
-use crate::output::{Effect, Notice, RequestKind};
+use crate::output::{Effect, Notice, NoticeClass, RequestKind};
 use crate::refusal::Refusal;
 use crate::time::SimTime;
 
@@ -432,7 +432,7 @@ impl Engine {
     /// Counts an ended offer and logs it.
     pub(crate) fn offer_ended(&mut self, agent: AgentIdx, task: TaskId, outcome: OfferOutcome) {
         self.agents[agent.ix()].tally.offer_ended(outcome);
-        self.event(EventKind::OfferEnded {
+        self.event_of(EventClass::OfferEnded, || EventKind::OfferEnded {
             task,
             agent,
             outcome,
@@ -659,7 +659,7 @@ impl Engine {
             EndKind::CustomerHungUp => EndCause::CustomerHungUp,
             EndKind::TransferredOut => EndCause::TransferredOut,
         };
-        self.event(EventKind::CallEnded { task, cause });
+        self.event_of(EventClass::CallEnded, || EventKind::CallEnded { task, cause });
         if how != EndKind::CustomerHungUp {
             self.release_customer(task);
         }
@@ -721,14 +721,11 @@ impl Engine {
         let controls = crate::matrix::Controls::wrap_up();
         work.controls = controls;
         self.set_work(agent, task, Some(work), StateReason::CallEnded);
-        self.notify(
-            agent,
-            Notice::WrapUp {
-                task,
-                auto_after,
-                controls,
-            },
-        );
+        self.notify_of(agent, NoticeClass::WrapUp, || Notice::WrapUp {
+            task,
+            auto_after,
+            controls,
+        });
     }
 
     /// The agent submits a wrap-up reason and becomes Available, or Idle by choice (VOI-19).
@@ -759,7 +756,7 @@ impl Engine {
             self.timers.cancel(key);
         }
         self.agents[agent.ix()].tally.handled += 1;
-        self.event(EventKind::WrapUpSubmitted {
+        self.event_of(EventClass::WrapUpSubmitted, || EventKind::WrapUpSubmitted {
             task,
             agent,
             reason,
