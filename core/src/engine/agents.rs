@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RoutingStrategy;
 use crate::event::{
-    AgentState, EventClass, EventKind, Ignored, OfferOutcome, Presence, Role, StateReason, WorkPhase,
+    AgentState, EventClass, EventKind, Ignored, OfferOutcome, Presence, Role, StateReason,
+    WorkPhase,
 };
 use crate::ids::*;
 use crate::input::PhoneEvent;

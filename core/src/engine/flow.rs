@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Step;
 use crate::dtmf::Digit;
-use crate::event::{EventKind, Ignored, StepOutcome, TaskOutcome};
+use crate::event::{EventClass, EventKind, Ignored, StepOutcome, TaskOutcome};
 use crate::ids::*;
 use crate::legs::Leg;
 use crate::output::Effect;
@@ -41,7 +41,7 @@ pub(crate) enum FlowWait {
 
 impl Engine {
     fn flow_event(&mut self, task: TaskId, flow: FlowIdx, step: StepIdx, outcome: StepOutcome) {
-        self.event(EventKind::FlowStep {
+        self.event_of(EventClass::FlowStep, || EventKind::FlowStep {
             task,
             flow,
             step,

@@ -376,8 +376,8 @@ impl Engine {
             // The desktop is told, and the agent is on the call at once: from
             // no work on the task straight to Engaged.
             self.notify_of(agent, NoticeClass::Connecting, || Notice::Connecting {
-            task,
-        });
+                task,
+            });
             self.agents[agent.ix()].off_hook = true;
             self.accept_work(agent, task, work);
             return;

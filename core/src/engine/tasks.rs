@@ -382,7 +382,10 @@ impl Engine {
             self.queues[q.ix()].tally.abandoned += 1;
         }
         self.tasks.delete(&task);
-        self.event(EventKind::TaskClosed { task, outcome });
+        self.event_of(EventClass::TaskClosed, || EventKind::TaskClosed {
+            task,
+            outcome,
+        });
     }
 
     pub(crate) fn customer_digit(&mut self, call: CallId, digit: Digit) -> Result<(), Refusal> {
@@ -659,7 +662,10 @@ impl Engine {
             EndKind::CustomerHungUp => EndCause::CustomerHungUp,
             EndKind::TransferredOut => EndCause::TransferredOut,
         };
-        self.event_of(EventClass::CallEnded, || EventKind::CallEnded { task, cause });
+        self.event_of(EventClass::CallEnded, || EventKind::CallEnded {
+            task,
+            cause,
+        });
         if how != EndKind::CustomerHungUp {
             self.release_customer(task);
         }
