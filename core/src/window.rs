@@ -49,6 +49,8 @@ const SPARSENESS: usize = 16;
 #[derive(Clone)]
 pub struct IdWindow<K, V> {
     base: u64,
+    /// The front slot is always occupied (or there are none): the slots
+    /// empty at the front are dropped as they empty.
     slots: VecDeque<Option<V>>,
     in_window: usize,
     overflow: BTreeMap<u64, V>,
@@ -141,11 +143,14 @@ impl<K: SeqId, V> IdWindow<K, V> {
             Some(ix) if self.slots[ix].is_some() => {
                 let v = self.slots[ix].take()?;
                 self.in_window -= 1;
+                // Only the front slot's going can leave empty slots in front.
+                if ix == 0 {
+                    self.trim_front();
+                }
                 v
             }
             _ => return self.overflow.remove(&seq),
         };
-        self.trim_front();
         Some(value)
     }
 
@@ -157,7 +162,9 @@ impl<K: SeqId, V> IdWindow<K, V> {
             Some(ix) if self.slots[ix].is_some() => {
                 self.slots[ix] = None;
                 self.in_window -= 1;
-                self.trim_front();
+                if ix == 0 {
+                    self.trim_front();
+                }
                 true
             }
             _ => self.overflow.remove(&seq).is_some(),
@@ -399,6 +406,15 @@ mod tests {
         assert_eq!(w.len(), model.len());
         assert!(w.get(&TaskId(0)).is_none());
         assert!(w.get(&TaskId(30_001)).is_none());
+        // Emptied in any order, the window holds no slot.
+        let mut left: Vec<u64> = model.keys().copied().collect();
+        left.reverse();
+        let third = left.len() / 3;
+        left.rotate_left(third);
+        for id in left {
+            assert!(w.delete(&TaskId(id)));
+        }
+        assert_eq!((w.len(), w.window_len()), (0, 0));
     }
 
     #[test]
