@@ -431,7 +431,7 @@ fn a_snapshot_of_another_tenant_is_an_error() {
     // One agent fewer in the same tenant.
     let fewer = CONFIG
         .replace(
-            "[agents.a3]\nname = \"A Three\"\ndn = \"1003\"\nteam = \"t1\"\nprofile = \"blended\"\n",
+            "[agents.a3]\nname = \"A Three\"\ndn = \"1003\"\nteam = \"t1\"\nprofile = \"blended\"\npersistent_connection = true\n",
             "",
         )
         .replace("agents = [\"a1\", \"a3\"]", "agents = [\"a1\"]")

@@ -55,6 +55,7 @@ name = "A Three"
 dn = "1003"
 team = "t1"
 profile = "blended"
+persistent_connection = true
 
 [queues.q]
 teams = ["t1"]
@@ -191,10 +192,13 @@ pub const LISTS: [&str; 4] = [
 pub fn reconfiguration(i: usize) -> String {
     match i {
         0 => CONFIG.to_string(),
-        1 => CONFIG.replace(
-            "max_time_available = \"10s\"",
-            "max_time_available = \"3s\"",
-        ),
+        // Shorter offers, and a3's persistent connection turned off.
+        1 => CONFIG
+            .replace(
+                "max_time_available = \"10s\"",
+                "max_time_available = \"3s\"",
+            )
+            .replace("persistent_connection = true\n", ""),
         2 => CONFIG
             .replace("[agents.a2]", "[agents.a9]")
             .replace("agents = [\"a2\"]", "agents = [\"a9\"]"),
