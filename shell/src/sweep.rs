@@ -66,7 +66,8 @@ pub fn run(a: SweepArgs) -> ExitCode {
         let mut rng = rand::rng();
         for _ in 0..a.random {
             let s = sweep::world::fresh_seed(&mut rng);
-            println!("random seed: {s}");
+            let comment = if a.print { "# " } else { "" };
+            println!("{comment}random seed: {s}");
             seeds.push(s);
         }
     }
@@ -117,23 +118,32 @@ pub fn run(a: SweepArgs) -> ExitCode {
     let elapsed = started.elapsed().as_secs_f64();
     let mut failures = outcomes.into_inner().unwrap_or_default();
     failures.sort_by_key(|o| o.seed);
+    // With --print the report follows the scenarios as TOML comments, so that
+    // the output of one seed replays as it is.
+    let say = |line: String| {
+        if a.print {
+            println!("# {}", line.replace('\n', "\n# "));
+        } else {
+            println!("{line}");
+        }
+    };
     for o in &failures {
-        println!(
+        say(format!(
             "seed {}: invariant \"{}\": {}",
             o.seed,
             o.invariant().unwrap_or_default(),
             o.failures.first().map_or("", |f| f.as_str())
-        );
-        println!(
+        ));
+        say(format!(
             "  reproduce: switchboard sweep --seeds {} --threads 1 --print",
             o.seed
-        );
+        ));
         if let Some(dir) = &a.shrink {
             let world = sweep::generate(o.seed);
             let first = o.failures.first().cloned().unwrap_or_default();
             let s = shrink::shrink(o.seed, &world.scenario, &first, a.shrink_budget);
             match shrink::write(dir, o.seed, &s) {
-                Ok(p) => println!(
+                Ok(p) => say(format!(
                     "  shrunk in {} runs from {} callers, {} agents, {} steps to {}, {}, {}: {}",
                     s.runs,
                     s.before.0,
@@ -143,18 +153,18 @@ pub fn run(a: SweepArgs) -> ExitCode {
                     s.after.1,
                     s.after.2,
                     p.display()
-                ),
-                Err(e) => println!("  could not write the shrunk scenario: {e}"),
+                )),
+                Err(e) => say(format!("  could not write the shrunk scenario: {e}")),
             }
         }
     }
-    println!(
+    say(format!(
         "{} seeds, {} failures ({:.1} s, {:.0} seeds/s on {threads} thread(s))",
         seeds.len(),
         failures.len(),
         elapsed,
         seeds.len() as f64 / elapsed.max(1e-9)
-    );
+    ));
     if failures.is_empty() {
         ExitCode::SUCCESS
     } else {
