@@ -9,7 +9,8 @@
 //! Timers due at or before an input's time fire before the input is applied: an answer
 //! arriving exactly at the RONA deadline is too late. After every input, and after every
 //! timer, the engine routes waiting tasks to ready agents. A timer an input arms for
-//! its own instant (an automatic wrap-up of 0 s) fires before `handle` returns.
+//! its own instant fires before `handle` returns. An automatic wrap-up of 0 s
+//! needs no timer: it is submitted the moment the wrap-up starts.
 //!
 //! The submodules each hold one concern: [`agents`] (presence, work, the ready
 //! sets), [`tasks`] (a task's life), [`flow`] (the flow interpreter), [`routing`]
@@ -188,10 +189,10 @@ impl Engine {
         self.fire_due(now);
         self.now = now;
         let result = self.apply(input);
-        // A timer the input armed for this very instant (an automatic wrap-up
-        // of 0 s) fires now, before the engine returns: exactly as if the
-        // driver had called `handle_timeout(now)` next, which it would have
-        // done before anything else due at this instant.
+        // A timer the input armed for this very instant fires now, before the
+        // engine returns: exactly as if the driver had called
+        // `handle_timeout(now)` next, which it would have done before
+        // anything else due at this instant.
         self.fire_due(now);
         result
     }

@@ -717,9 +717,16 @@ impl Engine {
             self.call_left_phone(agent, release);
         }
         let auto_after = self.tenant.wrap_up.auto_after;
+        // An automatic wrap-up of 0 s is submitted the moment wrap-up starts
+        // (below), without a timer.
+        let at_once = self
+            .tenant
+            .wrap_up
+            .default_reason
+            .filter(|_| auto_after == Some(crate::time::SimDuration::ZERO));
         work.phase = WorkPhase::WrapUp;
         work.role = Role::Owner;
-        work.timer = auto_after.map(|d| {
+        work.timer = auto_after.filter(|_| at_once.is_none()).map(|d| {
             self.timers
                 .set(self.now + d, TimerKind::AutoWrapUp { agent, task })
         });
@@ -732,6 +739,10 @@ impl Engine {
             auto_after,
             controls,
         });
+        if let Some(reason) = at_once {
+            // Cannot be refused: the task is this agent's and in wrap-up.
+            let _ = self.wrap_up(agent, task, reason, None, true);
+        }
     }
 
     /// The agent submits a wrap-up reason and becomes Available, or Idle by choice (VOI-19).

@@ -113,7 +113,11 @@ fn config(rng: &mut ChaCha8Rng, f: &BTreeSet<&'static str>, seed: u64) -> (Strin
     if rng.random_bool(0.3) {
         c += &format!(
             "auto_after = \"{}s\"\ndefault_reason = \"Done\"\n",
-            rng.random_range(5..60)
+            // One in five with no wrap-up time (submitted as the call ends).
+            match rng.random_range(5..60) {
+                s @ 16.. => s,
+                _ => 0,
+            }
         );
     }
     c += "\n[idle]\nreasons = [\"Break\"]\n\n[profiles.voice]\nvoice = 1\n\n";
