@@ -610,7 +610,7 @@ fn wrap_up_policy(cx: &mut Cx<'_>, w: &RawWrapUp) -> WrapUpPolicy {
             &path.key("auto_after"),
             d,
             // Zero is a centre without wrap-up time: the default reason is
-            // submitted at the instant the task ends (its own engine step).
+            // submitted as the wrap-up starts, in the same engine step.
             SimDuration::ZERO,
             SimDuration::from_secs(3600),
         );

@@ -341,10 +341,7 @@ impl Engine {
         self.set_presence(agent, Presence::LoggedOut, StateReason::Logout);
         // Logging out hangs up the persistent connection.
         if self.agents[agent.ix()].connected {
-            self.effect(Effect::Release {
-                leg: Leg::Agent(agent),
-            });
-            self.set_connected(agent, false);
+            self.hang_up_connection(agent);
         }
         Ok(())
     }
@@ -488,6 +485,15 @@ impl Engine {
         if !handset {
             self.agents[agent.ix()].off_hook = false;
         }
+    }
+
+    /// The engine hangs up an agent's standing leg: the persistent connection
+    /// is down.
+    pub(crate) fn hang_up_connection(&mut self, agent: AgentIdx) {
+        self.effect(Effect::Release {
+            leg: Leg::Agent(agent),
+        });
+        self.set_connected(agent, false);
     }
 
     /// The persistent connection goes up or down, with its event.

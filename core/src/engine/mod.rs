@@ -524,9 +524,14 @@ impl Engine {
     #[inline]
     fn event(&mut self, kind: EventKind) {
         if self.opts.outputs.wants_event(&kind) {
-            self.out
-                .push_back(Output::Event(Event { at: self.now, kind }));
+            self.push_event(kind);
         }
+    }
+
+    #[inline]
+    fn push_event(&mut self, kind: EventKind) {
+        self.out
+            .push_back(Output::Event(Event { at: self.now, kind }));
     }
 
     /// [`Engine::event`] for the events of every call's path, asked by class
@@ -537,8 +542,7 @@ impl Engine {
         if self.opts.outputs.wants_event_class(class) {
             let kind = kind();
             debug_assert_eq!(EventClass::from(&kind), class);
-            self.out
-                .push_back(Output::Event(Event { at: self.now, kind }));
+            self.push_event(kind);
         }
     }
 

@@ -336,12 +336,11 @@ impl Engine {
         for i in 0..self.agents.len() {
             let agent = AgentIdx(i as u32);
             if self.agents[i].connected && !self.tenant.agents[i].persistent_connection {
-                if !self.agents[i].off_hook {
-                    self.effect(crate::output::Effect::Release {
-                        leg: crate::legs::Leg::Agent(agent),
-                    });
+                if self.agents[i].off_hook {
+                    self.set_connected(agent, false);
+                } else {
+                    self.hang_up_connection(agent);
                 }
-                self.set_connected(agent, false);
             }
         }
         // Rebuild the ready sets under the new membership, keeping each agent's ready_since.
