@@ -4,10 +4,14 @@
 //!   wrap-up, callback acceptance, agents' no-answer probability.
 //! - [`erlang`] — the analytic references, Erlang C (M/M/c) and Erlang A
 //!   (M/M/c+M).
+//! - [`drive`] — one replication: the engine driven by the plan's parties.
 //! - [`run`](self::run) — replications with derived seeds across threads.
 //! - [`plot`] — service level and abandonment against agents, as SVG.
 
+mod drive;
 pub mod erlang;
+#[cfg(test)]
+mod oracle;
 pub mod plot;
 pub mod run;
 pub mod traffic;

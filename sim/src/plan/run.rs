@@ -1,32 +1,22 @@
-//! Running a plan: one replication is the real engine, driven by the
-//! simulator's virtual parties on the model's traffic, with the figures counted
-//! from the engine's events per interval of the day by the core's
+//! Running a plan: one replication is the real engine, driven by the plan's
+//! virtual parties on the model's traffic ([`drive`]), with the figures
+//! counted from the engine's events per interval of the day by the core's
 //! `intervals::IntervalCollector` (the statistics' definitions live in the
-//! core). Replications (with seeds
-//! derived from the plan's) and staffing levels are spread over threads; each
-//! engine stays on its thread. Memory does not grow with simulated time: callers
-//! are created one arrival ahead and only live tasks are remembered.
+//! core). Replications (with seeds derived from the plan's) and staffing
+//! levels are spread over threads; each engine stays on its thread. Memory
+//! does not grow with simulated time: callers are created one arrival ahead
+//! and only live tasks are remembered.
 
 use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use compact_str::CompactString;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use switchboard_core::ids::{AgentIdx, CallId};
-use switchboard_core::intervals::{IntervalCollector, IntervalSums};
-use switchboard_core::{
-    AgentAction, Engine, EngineOptions, Input, Output, SimDuration, SimTime, Tenant,
-};
+use switchboard_core::Tenant;
+use switchboard_core::intervals::IntervalSums;
 
+use super::drive::{self, SUPPORT};
 use super::traffic::{Model, Staffing};
 use super::{Estimate, IntervalResult, LevelResult, Metrics, PlanResult, Target, erlang};
-use crate::driver::{
-    AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour, Parties,
-};
-
-const SUPPORT: &str = "+18005550100";
 
 /// Whether the plan's agents keep a persistent connection: when the model
 /// has no RONA. They answer at once either way; on a persistent connection
@@ -135,184 +125,17 @@ impl Sums {
     }
 }
 
-/// One replication at one staffing level: the hooks that feed callers and count.
-struct Replication<'m> {
-    m: &'m Model,
-    rng: ChaCha8Rng,
-    next_at: f64,
-    next_call: u64,
-    from: CompactString,
-    to: CompactString,
-    callers_left: bool,
-    counter: IntervalCollector,
-    horizon: SimTime,
-}
-
-impl Replication<'_> {
-    /// Schedules the next caller, if it arrives within the horizon.
-    fn add_next(&mut self, driver: &mut Driver) {
-        let Some(at) = self.m.arrivals.next(self.next_at, &mut self.rng) else {
-            self.callers_left = false;
-            return;
-        };
-        self.next_at = at;
-        let t = SimTime((at * 1e6) as u64);
-        if t >= self.horizon {
-            self.callers_left = false;
-            return;
-        }
-        let talk = self.m.handle.sample(&mut self.rng);
-        let patience = self.m.patience.as_ref().map(|p| p.sample(&mut self.rng));
-        let accepts = self
-            .m
-            .callback
-            .is_some_and(|(_, share)| rand::RngExt::random::<f64>(&mut self.rng) < share);
-        self.next_call += 1;
-        driver.add_caller(
-            CallId(self.next_call),
-            Some(t),
-            CallerBehaviour {
-                from: self.from.clone(),
-                arrival: Arrival::Call {
-                    to: self.to.clone(),
-                },
-                patience: patience.map(secs),
-                talk: Some(secs(talk)),
-                keys: if accepts {
-                    vec![switchboard_core::dtmf::Digit::ONE]
-                } else {
-                    Vec::new()
-                },
-                key_delay: SimDuration::from_secs(1),
-            },
-        );
-    }
-}
-
-fn secs(s: f64) -> SimDuration {
-    SimDuration((s.max(0.0) * 1e6) as u64)
-}
-
-impl Hooks for Replication<'_> {
-    fn output(&mut self, _now: SimTime, out: Output, _engine: &Engine) {
-        if let Output::Event(e) = out {
-            self.counter.observe(&e);
-        }
-    }
-
-    fn arrival(&mut self, driver: &mut Driver, _call: CallId) {
-        if self.callers_left {
-            self.add_next(driver);
-        }
-    }
-
-    fn script(&mut self, driver: &mut Driver, _index: usize) {
-        // A staffing change at the start of interval `index` of its day.
-        let Staffing::Schedule { interval_s, .. } = &self.m.staffing else {
-            return;
-        };
-        let t = driver.now().0 / 1_000_000;
-        let want = self.m.agents_at(0, t);
-        set_staffing(driver, want);
-        let next = SimTime(((t / interval_s) + 1) * interval_s * 1_000_000);
-        if next < self.horizon {
-            driver.schedule(next, crate::driver::Stim::Script(0));
-        }
-    }
-}
-
-/// Logs agents in or out so that `want` are logged in (those busy log out when
-/// they can: a refused logout is retried by the next change).
-fn set_staffing(driver: &mut Driver, want: u32) {
-    let n = driver.engine.tenant().agents.len() as u32;
-    for a in 0..n {
-        let agent = AgentIdx(a);
-        let on = driver
-            .engine
-            .agent_state(agent)
-            .is_some_and(|s| s != switchboard_core::event::AgentState::LoggedOut);
-        let action = match (a < want, on) {
-            (true, false) => AgentAction::Login,
-            (false, true) => AgentAction::Logout,
-            _ => continue,
-        };
-        let _ = driver.input(Input::Agent { agent, action });
-    }
-}
-
-/// Runs one replication at one staffing level; returns the sums per interval of the day.
+/// Runs one replication at one staffing level (the plan's own event loop,
+/// [`drive`]); returns the sums per interval of the day.
 fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums> {
-    // Wrap-up is the tenant's automatic wrap-up (VOI-19): its time is the
-    // model's, and the agents leave it to the engine.
-    let b = AgentBehaviour {
-        ring_delay: SimDuration::ZERO,
-        answer: Some(SimDuration::ZERO),
-        no_answer: m.no_answer,
-        wrap_up: None,
-        after_rona: Some((AfterRona::Available, SimDuration::ZERO)),
-        // Softphones set to auto-answer: an offer is answered the moment it
-        // arrives, without a ringing step (one that RONA takes still rings).
-        auto_answer: true,
-        ..AgentBehaviour::default()
-    };
-    // The planner reads the events its collector counts; the parties act on
-    // what they need, as these agents and the tenant's phones say (the plan's
-    // traffic is voice only). The rules run whole.
-    let parties = Parties {
-        digital: false,
-        agents_wrap_up: b.wrap_up.is_some(),
-        handsets: tenant.agents.iter().any(|a| a.handset),
-    };
-    let opts = EngineOptions {
-        outputs: IntervalCollector::NEEDS.union(Driver::outputs_needed_by(parties)),
-        ..EngineOptions::default()
-    };
-    let mut driver = Driver::new(Engine::new(tenant.clone(), opts));
-    driver.set_seed(seed ^ 0x5eed_a9e7);
-    for a in 0..tenant.agents.len() {
-        driver.set_agent(AgentIdx(a as u32), b);
-    }
-    // Customers called back answer at once and talk for a mean handle time.
-    driver.set_default_number(NumberBehaviour {
-        answer: Some(SimDuration::from_secs(3)),
-        talk: Some(secs(m.handle.mean())),
-        ..NumberBehaviour::default()
-    });
+    with_staffed_time(m, level, drive::replicate(m, tenant, level, seed))
+}
+
+/// The counted figures per interval of the day, with the staffed time of
+/// each over the counted time.
+fn with_staffed_time(m: &Model, level: u32, counted: Vec<IntervalSums>) -> Vec<Sums> {
     let interval_s = m.interval_s();
-    let mut rep = Replication {
-        m,
-        rng: ChaCha8Rng::seed_from_u64(seed),
-        next_at: 0.0,
-        next_call: 0,
-        from: CompactString::from("+15550000000"),
-        to: CompactString::from(SUPPORT),
-        callers_left: true,
-        counter: IntervalCollector::new(
-            SimDuration::from_secs(interval_s),
-            secs(m.threshold_s),
-            SimTime(m.warm_up_s * 1_000_000),
-        ),
-        horizon: SimTime(m.horizon_s * 1_000_000),
-    };
-    match &m.staffing {
-        Staffing::Schedule { .. } => {
-            set_staffing(&mut driver, m.agents_at(level, 0));
-            if let Staffing::Schedule { interval_s, .. } = m.staffing {
-                driver.schedule(
-                    SimTime(interval_s * 1_000_000),
-                    crate::driver::Stim::Script(0),
-                );
-            }
-        }
-        _ => set_staffing(&mut driver, level),
-    }
-    rep.add_next(&mut driver);
-    driver.drain(&mut rep);
-    let horizon = rep.horizon;
-    driver.run(&mut rep, Some(horizon));
-    // Staffed time per interval of the day, over the counted time.
-    rep.counter
-        .into_sums()
+    counted
         .into_iter()
         .enumerate()
         .map(|(i, counted)| {
@@ -520,6 +343,66 @@ mod tests {
             replications: 1,
             seed: 11,
             threads: 1,
+        }
+    }
+
+    /// The plan's own loop plays exactly what the general driver plays with
+    /// the same parties: byte-identical figures on models with every feature
+    /// (waits, abandonment, callbacks, wrap-up, RONA, staffing schedules, an
+    /// intraday profile, empirical times, no patience), on both kinds of phone.
+    #[test]
+    fn the_plans_loop_plays_what_the_general_driver_plays() {
+        let schedule = Staffing::Schedule {
+            interval_s: 1800,
+            agents: (0..48).map(|i| 5 + (i % 5) as u32).collect(),
+        };
+        let rona = Model {
+            no_answer: 0.2,
+            ..model(Staffing::Fixed(8))
+        };
+        let rona_schedule = Model {
+            no_answer: 0.1,
+            ..model(schedule.clone())
+        };
+        let profile = Model {
+            arrivals: Arrivals::Profile {
+                interval_s: 3600,
+                volumes: (0..24).map(|h| 40.0 + 10.0 * (h % 7) as f64).collect(),
+            },
+            handle: Dist::Empirical(vec![60.0, 180.0, 240.0, 600.0]),
+            patience: None,
+            callback: None,
+            wrap_up_s: 0.0,
+            ..model(Staffing::Fixed(6))
+        };
+        let models = [
+            model(Staffing::Fixed(7)),
+            model(schedule),
+            rona,
+            rona_schedule,
+            profile,
+        ];
+        for (i, m) in models.iter().enumerate() {
+            let level = m.staffing.levels()[0];
+            let max = m.staffing.levels().into_iter().max().unwrap_or(0).max(10);
+            for persistent in [false, true] {
+                if persistent && m.no_answer > 0.0 {
+                    continue;
+                }
+                let tenant =
+                    Arc::new(Tenant::from_toml(&config(m, max, persistent)).expect("tenant"));
+                let seed = 17 + i as u64;
+                let a = drive::replicate(m, &tenant, level, seed);
+                let b = super::super::oracle::replicate(m, &tenant, level, seed);
+                assert!(a.iter().map(|s| s.offered).sum::<u64>() > 1000, "model {i}");
+                if m.no_answer > 0.0 {
+                    assert!(
+                        a.iter().map(|s| s.answered).sum::<u64>() > 1000,
+                        "model {i}"
+                    );
+                }
+                assert_eq!(a, b, "model {i}, persistent connection {persistent}");
+            }
         }
     }
 
