@@ -234,32 +234,85 @@ pub enum Stim {
     Script(usize),
 }
 
-/// A scheduled stimulus in the heap: ordered by (time, sequence number) alone,
-/// the earliest first; the stimulus rides along.
+/// A scheduled stimulus in a heap: ordered by its key, (time << 64 |
+/// sequence number), alone, the earliest first; the stimulus rides along.
+/// Shared with the plan's own loop (`plan/drive.rs`).
 #[derive(Debug)]
-struct Scheduled {
-    key: u128,
-    stim: Stim,
+pub(crate) struct Scheduled<S> {
+    pub key: u128,
+    pub stim: S,
 }
 
-impl PartialEq for Scheduled {
+impl<S> Scheduled<S> {
+    /// A stimulus due at `at`, `seq`th in the order of scheduling.
+    pub fn new(at: SimTime, seq: u64, stim: S) -> Self {
+        Scheduled {
+            key: ((at.0 as u128) << 64) | seq as u128,
+            stim,
+        }
+    }
+
+    /// When it is due.
+    pub fn at(&self) -> SimTime {
+        Self::time_of(self.key)
+    }
+
+    /// When a stimulus with this key is due.
+    pub fn time_of(key: u128) -> SimTime {
+        SimTime((key >> 64) as u64)
+    }
+}
+
+impl<S> PartialEq for Scheduled<S> {
     fn eq(&self, other: &Self) -> bool {
         self.key == other.key
     }
 }
 
-impl Eq for Scheduled {}
+impl<S> Eq for Scheduled<S> {}
 
-impl PartialOrd for Scheduled {
+impl<S> PartialOrd for Scheduled<S> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for Scheduled {
+impl<S> Ord for Scheduled<S> {
     /// Reversed, so that the max-heap pops the earliest.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         other.key.cmp(&self.key)
+    }
+}
+
+/// What a loop over the engine does next (see [`next_turn`]).
+pub(crate) enum Turn {
+    /// The instant is over with callers who arrived in it: arm their patience.
+    ArmPatience,
+    /// Go to this time: the earliest stimulus or engine timer.
+    At(SimTime),
+    /// Nothing is left.
+    Idle,
+}
+
+/// The order every loop over the engine keeps (this driver's and the plan's,
+/// `plan/drive.rs`): from the earliest stimulus due (`stim_at`) and engine
+/// timer (`timer_at`), and whether callers `arrived` this instant, what
+/// happens next. At equal times, the caller decides which of a timer and a
+/// stimulus goes first (timers do).
+#[inline]
+pub(crate) fn next_turn(
+    now: SimTime,
+    stim_at: Option<SimTime>,
+    timer_at: Option<SimTime>,
+    arrived: bool,
+) -> Turn {
+    if arrived && stim_at.is_none_or(|t| t > now) && timer_at.is_none_or(|t| t > now) {
+        return Turn::ArmPatience;
+    }
+    match (stim_at, timer_at) {
+        (Some(a), Some(b)) => Turn::At(a.min(b)),
+        (Some(t), None) | (None, Some(t)) => Turn::At(t),
+        (None, None) => Turn::Idle,
     }
 }
 
@@ -288,7 +341,7 @@ pub struct Driver {
     pub engine: Engine,
     now: SimTime,
     /// Scheduled stimuli keyed (time << 64 | sequence number), earliest first.
-    heap: BinaryHeap<Scheduled>,
+    heap: BinaryHeap<Scheduled<Stim>>,
     /// Stimuli due now, in the order they were scheduled.
     now_queue: VecDeque<Stim>,
     seq: u64,
@@ -594,15 +647,12 @@ impl Driver {
 
     /// Puts a stimulus in the heap under its time and sequence number.
     fn push(&mut self, at: SimTime, seq: u64, stim: Stim) {
-        self.heap.push(Scheduled {
-            key: ((at.0 as u128) << 64) | seq as u128,
-            stim,
-        });
+        self.heap.push(Scheduled::new(at, seq, stim));
     }
 
     /// When the earliest scheduled stimulus is due.
     fn heap_next(&self) -> Option<SimTime> {
-        self.heap.peek().map(|s| SimTime((s.key >> 64) as u64))
+        self.heap.peek().map(Scheduled::at)
     }
 
     /// The next stimulus due at `t`: heap entries due by then were scheduled before
@@ -677,16 +727,13 @@ impl Driver {
                 Some(self.now)
             };
             let timer_at = self.engine.poll_timeout();
-            if !self.arriving.is_empty()
-                && stim_at.is_none_or(|t| t > self.now)
-                && timer_at.is_none_or(|t| t > self.now)
-            {
-                self.arm_patience();
-                continue;
-            }
-            let next = match (stim_at, timer_at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
+            let next = match next_turn(self.now, stim_at, timer_at, !self.arriving.is_empty()) {
+                Turn::ArmPatience => {
+                    self.arm_patience();
+                    continue;
+                }
+                Turn::At(t) => Some(t),
+                Turn::Idle => None,
             };
             if let Some(c) = hooks.next_check()
                 && next.is_none_or(|n| c < n)

@@ -39,6 +39,7 @@ use switchboard_core::{
 };
 
 use super::traffic::{Model, Staffing};
+use crate::driver::{Scheduled, Turn, next_turn};
 
 /// The number callers call (the plan tenant's entry point).
 pub(super) const SUPPORT: &str = "+18005550100";
@@ -106,45 +107,72 @@ enum Stim {
     Staffing,
 }
 
-/// A stimulus in the heap, ordered by (time << 64 | sequence number) alone,
-/// the earliest first.
-struct Scheduled {
-    key: u128,
-    stim: Stim,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl Eq for Scheduled {}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Scheduled {
-    /// Reversed, so that the max-heap pops the earliest.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.key.cmp(&self.key)
-    }
-}
-
-fn key(at: SimTime, seq: u64) -> u128 {
-    ((at.0 as u128) << 64) | seq as u128
-}
-
-fn time_of(key: u128) -> SimTime {
-    SimTime((key >> 64) as u64)
-}
-
 /// A duration in seconds, as the engine's microseconds (negative is none).
 pub(super) fn secs(s: f64) -> SimDuration {
     SimDuration((s.max(0.0) * 1e6) as u64)
+}
+
+/// One caller as the traffic draws it.
+pub(super) struct Drawn {
+    /// When it calls.
+    pub at: SimTime,
+    /// How long it talks once answered.
+    pub talk: SimDuration,
+    /// How long it waits before giving up.
+    pub patience: Option<SimDuration>,
+    /// It accepts a callback offer.
+    pub accepts: bool,
+}
+
+/// A replication's callers, drawn one arrival ahead from its own generator,
+/// in a fixed order: the arrival, the handle time, the patience, the
+/// callback acceptance.
+pub(super) struct Traffic {
+    rng: ChaCha8Rng,
+    /// The last arrival, in seconds.
+    last: f64,
+    horizon: SimTime,
+    /// Whether more callers may come (none after the first beyond the horizon).
+    more: bool,
+}
+
+impl Traffic {
+    pub fn new(seed: u64, horizon: SimTime) -> Traffic {
+        Traffic {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            last: 0.0,
+            horizon,
+            more: true,
+        }
+    }
+
+    /// The next caller of `m`, if one arrives within the horizon.
+    pub fn next(&mut self, m: &Model) -> Option<Drawn> {
+        if !self.more {
+            return None;
+        }
+        let Some(last) = m.arrivals.next(self.last, &mut self.rng) else {
+            self.more = false;
+            return None;
+        };
+        let at = SimTime((last * 1e6) as u64);
+        if at >= self.horizon {
+            self.more = false;
+            return None;
+        }
+        self.last = last;
+        let talk = secs(m.handle.sample(&mut self.rng));
+        let patience = m.patience.as_ref().map(|p| secs(p.sample(&mut self.rng)));
+        let accepts = m
+            .callback
+            .is_some_and(|(_, share)| rand::RngExt::random::<f64>(&mut self.rng) < share);
+        Some(Drawn {
+            at,
+            talk,
+            patience,
+            accepts,
+        })
+    }
 }
 
 /// One replication: the engine, the clock, the stimuli and the parties.
@@ -152,13 +180,13 @@ struct PlanDriver<'m> {
     m: &'m Model,
     engine: Engine,
     now: SimTime,
-    heap: BinaryHeap<Scheduled>,
+    heap: BinaryHeap<Scheduled<Stim>>,
     /// Stimuli due now, in the order they were scheduled.
     now_queue: VecDeque<Stim>,
     seq: u64,
     /// The next caller's arrival when it is later than now, kept out of the
-    /// heap (there is one at a time) under its key.
-    arrival: Option<(u128, CallId)>,
+    /// heap (there is one at a time).
+    arrival: Option<Scheduled<CallId>>,
     /// Callers who arrived this instant, whose patience is armed when the
     /// instant is over unless they were answered in it.
     arriving: Vec<CallId>,
@@ -169,11 +197,8 @@ struct PlanDriver<'m> {
     ring: Vec<u32>,
     /// The parties' draws (agents' no-answer).
     parties_rng: ChaCha8Rng,
-    /// The traffic's draws (arrivals, handle times, patience, callback acceptance).
-    traffic_rng: ChaCha8Rng,
-    next_at: f64,
+    traffic: Traffic,
     next_call: u64,
-    callers_left: bool,
     horizon: SimTime,
     from: CompactString,
     to: CompactString,
@@ -208,10 +233,8 @@ pub(super) fn replicate(
         live_legs: BTreeSet::new(),
         ring: vec![0; tenant.agents.len()],
         parties_rng: ChaCha8Rng::seed_from_u64(seed ^ PARTIES_SEED),
-        traffic_rng: ChaCha8Rng::seed_from_u64(seed),
-        next_at: 0.0,
+        traffic: Traffic::new(seed, horizon),
         next_call: 0,
-        callers_left: true,
         horizon,
         from: CompactString::from(CALLER),
         to: CompactString::from(SUPPORT),
@@ -236,37 +259,25 @@ pub(super) fn replicate(
 }
 
 impl PlanDriver<'_> {
-    /// Creates the next caller, if it arrives within the horizon, and
-    /// schedules its arrival. The draws are taken in a fixed order: the
-    /// arrival, the handle time, the patience, the callback acceptance.
+    /// Creates the next caller, if one arrives within the horizon, and
+    /// schedules its arrival.
     fn add_next(&mut self) {
-        let Some(at) = self.m.arrivals.next(self.next_at, &mut self.traffic_rng) else {
-            self.callers_left = false;
+        let Some(Drawn {
+            at: t,
+            talk,
+            patience,
+            accepts,
+        }) = self.traffic.next(self.m)
+        else {
             return;
         };
-        self.next_at = at;
-        let t = SimTime((at * 1e6) as u64);
-        if t >= self.horizon {
-            self.callers_left = false;
-            return;
-        }
-        let talk = secs(self.m.handle.sample(&mut self.traffic_rng));
-        let patience = self
-            .m
-            .patience
-            .as_ref()
-            .map(|p| secs(p.sample(&mut self.traffic_rng)));
-        let accepts = self
-            .m
-            .callback
-            .is_some_and(|(_, share)| rand::RngExt::random::<f64>(&mut self.traffic_rng) < share);
         self.next_call += 1;
         let call = CallId(self.next_call);
         if t <= self.now {
             self.now_queue.push_back(Stim::Arrive(call));
         } else {
             self.seq += 1;
-            self.arrival = Some((key(t, self.seq), call));
+            self.arrival = Some(Scheduled::new(t, self.seq, call));
         }
         // The patience stimulus takes the next sequence number now, so that
         // it keeps its place among stimuli due at the same time, but joins
@@ -295,18 +306,16 @@ impl PlanDriver<'_> {
             return;
         }
         self.seq += 1;
-        self.heap.push(Scheduled {
-            key: key(at, self.seq),
-            stim,
-        });
+        self.heap.push(Scheduled::new(at, self.seq, stim));
     }
 
-    /// The key of the earliest scheduled stimulus (the heap's or the next arrival).
+    /// The key of the earliest scheduled stimulus: the heap's or the next
+    /// arrival's (see [`Scheduled`]).
     fn earliest(&self) -> Option<u128> {
         let heap = self.heap.peek().map(|s| s.key);
-        match (heap, self.arrival) {
-            (Some(h), Some((a, _))) => Some(h.min(a)),
-            (h, a) => h.or(a.map(|(k, _)| k)),
+        match (heap, &self.arrival) {
+            (Some(h), Some(a)) => Some(h.min(a.key)),
+            (h, a) => h.or(a.as_ref().map(|a| a.key)),
         }
     }
 
@@ -314,11 +323,12 @@ impl PlanDriver<'_> {
     /// scheduled before anything due now, so they go first.
     fn pop_due(&mut self, t: SimTime) -> Option<Stim> {
         if let Some(k) = self.earliest()
-            && time_of(k) <= t
+            && Scheduled::<()>::time_of(k) <= t
         {
-            if let Some((a, call)) = self.arrival
-                && a == k
+            if let Some(a) = &self.arrival
+                && a.key == k
             {
+                let call = a.stim;
                 self.arrival = None;
                 return Some(Stim::Arrive(call));
             }
@@ -337,10 +347,8 @@ impl PlanDriver<'_> {
                 && !c.answered
                 && let Some((at, seq)) = c.patience
             {
-                self.heap.push(Scheduled {
-                    key: key(at, seq),
-                    stim: Stim::Patience(call),
-                });
+                self.heap
+                    .push(Scheduled::new(at, seq, Stim::Patience(call)));
             }
         }
         self.arriving.clear();
@@ -351,23 +359,18 @@ impl PlanDriver<'_> {
     fn run(&mut self) {
         loop {
             let stim_at = if self.now_queue.is_empty() {
-                self.earliest().map(time_of)
+                self.earliest().map(Scheduled::<()>::time_of)
             } else {
                 Some(self.now)
             };
             let timer_at = self.engine.poll_timeout();
-            if !self.arriving.is_empty()
-                && stim_at.is_none_or(|t| t > self.now)
-                && timer_at.is_none_or(|t| t > self.now)
-            {
-                self.arm_patience();
-                continue;
-            }
-            let next = match (stim_at, timer_at) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) => a,
-                (None, Some(b)) => b,
-                (None, None) => break,
+            let next = match next_turn(self.now, stim_at, timer_at, !self.arriving.is_empty()) {
+                Turn::ArmPatience => {
+                    self.arm_patience();
+                    continue;
+                }
+                Turn::At(t) => t,
+                Turn::Idle => break,
             };
             if next > self.horizon {
                 break;
@@ -395,18 +398,16 @@ impl PlanDriver<'_> {
     fn apply(&mut self, stim: Stim) {
         let input = match stim {
             Stim::Arrive(call) => {
-                if self.callers_left {
-                    self.add_next();
-                }
+                self.add_next();
                 let Some(c) = self.callers.get(&call) else {
                     return;
                 };
                 match c.patience {
                     // Giving up at once: due now, before what the arrival leads to.
-                    Some((at, seq)) if at <= self.now => self.heap.push(Scheduled {
-                        key: key(at, seq),
-                        stim: Stim::Patience(call),
-                    }),
+                    Some((at, seq)) if at <= self.now => {
+                        self.heap
+                            .push(Scheduled::new(at, seq, Stim::Patience(call)))
+                    }
                     Some(_) => self.arriving.push(call),
                     None => {}
                 }

@@ -7,15 +7,13 @@
 use std::sync::Arc;
 
 use compact_str::CompactString;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use switchboard_core::ids::{AgentIdx, CallId, PromptIdx};
 use switchboard_core::intervals::{IntervalCollector, IntervalSums};
 use switchboard_core::{
     AgentAction, Engine, EngineOptions, Input, Output, SimDuration, SimTime, Tenant,
 };
 
-use super::drive::{self, secs};
+use super::drive::{self, Drawn, Traffic, secs};
 use super::traffic::{Model, Staffing};
 use crate::driver::{
     AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour, Parties,
@@ -24,46 +22,37 @@ use crate::driver::{
 /// One replication at one staffing level: the hooks that feed callers and count.
 struct Replication<'m> {
     m: &'m Model,
-    rng: ChaCha8Rng,
-    next_at: f64,
+    traffic: Traffic,
     next_call: u64,
     from: CompactString,
     to: CompactString,
-    callers_left: bool,
     counter: IntervalCollector,
     horizon: SimTime,
 }
 
 impl Replication<'_> {
-    /// Schedules the next caller, if it arrives within the horizon.
+    /// Schedules the next caller, if one arrives within the horizon.
     fn add_next(&mut self, driver: &mut Driver) {
-        let Some(at) = self.m.arrivals.next(self.next_at, &mut self.rng) else {
-            self.callers_left = false;
+        let Some(d) = self.traffic.next(self.m) else {
             return;
         };
-        self.next_at = at;
-        let t = SimTime((at * 1e6) as u64);
-        if t >= self.horizon {
-            self.callers_left = false;
-            return;
-        }
-        let talk = self.m.handle.sample(&mut self.rng);
-        let patience = self.m.patience.as_ref().map(|p| p.sample(&mut self.rng));
-        let accepts = self
-            .m
-            .callback
-            .is_some_and(|(_, share)| rand::RngExt::random::<f64>(&mut self.rng) < share);
+        let Drawn {
+            at,
+            talk,
+            patience,
+            accepts,
+        } = d;
         self.next_call += 1;
         driver.add_caller(
             CallId(self.next_call),
-            Some(t),
+            Some(at),
             CallerBehaviour {
                 from: self.from.clone(),
                 arrival: Arrival::Call {
                     to: self.to.clone(),
                 },
-                patience: patience.map(secs),
-                talk: Some(secs(talk)),
+                patience,
+                talk: Some(talk),
                 keys: if accepts {
                     vec![switchboard_core::dtmf::Digit::ONE]
                 } else {
@@ -83,9 +72,7 @@ impl Hooks for Replication<'_> {
     }
 
     fn arrival(&mut self, driver: &mut Driver, _call: CallId) {
-        if self.callers_left {
-            self.add_next(driver);
-        }
+        self.add_next(driver);
     }
 
     fn script(&mut self, driver: &mut Driver, _index: usize) {
@@ -168,20 +155,19 @@ pub(super) fn replicate(
         talk: Some(secs(m.handle.mean())),
         ..NumberBehaviour::default()
     });
+    let horizon = SimTime(m.horizon_s * 1_000_000);
     let mut rep = Replication {
         m,
-        rng: ChaCha8Rng::seed_from_u64(seed),
-        next_at: 0.0,
+        traffic: Traffic::new(seed, horizon),
         next_call: 0,
         from: CompactString::from(drive::CALLER),
         to: CompactString::from(drive::SUPPORT),
-        callers_left: true,
         counter: IntervalCollector::new(
             SimDuration::from_secs(m.interval_s()),
             secs(m.threshold_s),
             SimTime(m.warm_up_s * 1_000_000),
         ),
-        horizon: SimTime(m.horizon_s * 1_000_000),
+        horizon,
     };
     match &m.staffing {
         Staffing::Schedule { .. } => {
