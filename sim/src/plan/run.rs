@@ -406,6 +406,80 @@ mod tests {
         }
     }
 
+    /// The same on random models: rates, distributions, patience, wrap-up,
+    /// callbacks, RONA and staffing drawn from a seeded generator, each model
+    /// replayed through both loops (a seed that fails names its model).
+    #[test]
+    fn the_plans_loop_plays_what_the_general_driver_plays_on_random_models() {
+        use rand::{RngExt, SeedableRng};
+        let dist = |r: &mut rand_chacha::ChaCha8Rng, mean: f64| match r.random_range(0..4u8) {
+            0 => Dist::Exponential { mean },
+            1 => Dist::LogNormal {
+                mean,
+                cv: r.random_range(0.2..1.5),
+            },
+            2 => Dist::Empirical((0..5).map(|i| mean * (0.2 + 0.4 * i as f64)).collect()),
+            _ => Dist::Fixed(mean),
+        };
+        for seed in 0..40u64 {
+            let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let per_hour = r.random_range(20.0..240.0);
+            let aht = r.random_range(60.0..400.0);
+            let agents = ((per_hour * aht / 3600.0) as u32).max(1) + r.random_range(0..3u32);
+            let m = Model {
+                arrivals: if r.random_bool(0.7) {
+                    Arrivals::Constant { per_hour }
+                } else {
+                    Arrivals::Profile {
+                        interval_s: 1800,
+                        volumes: (0..48).map(|_| r.random_range(0.0..per_hour)).collect(),
+                    }
+                },
+                handle: dist(&mut r, aht),
+                patience: r.random_bool(0.8).then(|| {
+                    let mean = r.random_range(20.0..300.0);
+                    dist(&mut r, mean)
+                }),
+                wrap_up_s: [0.0, 5.0, 30.0][r.random_range(0..3usize)],
+                callback: r
+                    .random_bool(0.5)
+                    .then(|| (r.random_range(5.0..90.0), r.random_range(0.0..0.8))),
+                no_answer: if r.random_bool(0.5) {
+                    0.0
+                } else {
+                    r.random_range(0.01..0.4)
+                },
+                threshold_s: 20.0,
+                staffing: if r.random_bool(0.6) {
+                    Staffing::Fixed(agents)
+                } else {
+                    Staffing::Schedule {
+                        interval_s: [900, 1800, 3600][r.random_range(0..3usize)],
+                        agents: (0..96)
+                            .map(|_| agents.saturating_sub(2) + r.random_range(0..5u32))
+                            .collect(),
+                    }
+                },
+                horizon_s: 43_200,
+                warm_up_s: 1800,
+                replications: 1,
+                seed,
+                threads: 1,
+            };
+            let level = m.staffing.levels()[0];
+            let max = m.staffing.levels().into_iter().max().unwrap_or(1).max(1);
+            let tenant =
+                Arc::new(Tenant::from_toml(&config(&m, max, persistent(&m))).expect("tenant"));
+            let a = drive::replicate(&m, &tenant, level, seed);
+            let b = super::super::oracle::replicate(&m, &tenant, level, seed);
+            assert!(
+                a.iter().map(|s| s.offered).sum::<u64>() > 50,
+                "seed {seed}: {m:?}"
+            );
+            assert_eq!(a, b, "seed {seed}: {m:?}");
+        }
+    }
+
     /// The plan's agents keep a persistent connection when the model has no
     /// RONA, for speed: the figures must be exactly those of agents whose
     /// phones ring and answer at once.
