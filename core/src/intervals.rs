@@ -89,6 +89,15 @@ pub struct IntervalCollector {
     warm_up: SimTime,
     live: IdWindow<TaskId, Live>,
     sums: Vec<IntervalSums>,
+    /// The interval of the day last looked up: `[lo, hi)` in absolute time
+    /// and its index. Events come in time order, nearly all in the interval
+    /// of the one before, so a lookup is rarely a division.
+    lo: u64,
+    hi: u64,
+    ix: usize,
+    /// The interval divides the day: an interval of the day is also a
+    /// multiple of the interval in absolute time.
+    divides_day: bool,
 }
 
 impl IntervalCollector {
@@ -111,11 +120,28 @@ impl IntervalCollector {
             warm_up,
             live: IdWindow::default(),
             sums: vec![IntervalSums::default(); DAY_US.div_ceil(interval) as usize],
+            lo: 0,
+            hi: 0,
+            ix: 0,
+            divides_day: DAY_US.is_multiple_of(interval),
         }
     }
 
-    fn interval_of(&self, t: SimTime) -> Option<usize> {
-        (t >= self.warm_up).then(|| ((t.0 % DAY_US) / self.interval) as usize)
+    /// The interval of the day `t` falls in, `None` during the warm-up:
+    /// `(t % day) / interval`.
+    fn interval_of(&mut self, t: SimTime) -> Option<usize> {
+        if t < self.warm_up {
+            return None;
+        }
+        let t = t.0;
+        if !(self.lo <= t && t < self.hi) {
+            let day = t - t % DAY_US;
+            let ix = (t - day) / self.interval;
+            self.lo = day + ix * self.interval;
+            self.hi = (self.lo + self.interval).min(day + DAY_US);
+            self.ix = ix as usize;
+        }
+        Some(self.ix)
     }
 
     /// Takes one event into account.
@@ -177,8 +203,17 @@ impl IntervalCollector {
     fn busy(&mut self, from: SimTime, to: SimTime) {
         let mut t = from.max(self.warm_up);
         while t < to {
-            let end = SimTime((t.0 / self.interval + 1) * self.interval).min(to);
-            if let Some(i) = self.interval_of(t) {
+            let i = self.interval_of(t);
+            // The next multiple of the interval after `t`: the end of the
+            // interval of the day just looked up when the interval divides
+            // the day.
+            let next = if self.divides_day {
+                self.hi
+            } else {
+                (t.0 / self.interval + 1) * self.interval
+            };
+            let end = SimTime(next).min(to);
+            if let Some(i) = i {
                 self.sums[i].busy_s += (end.0 - t.0) as f64 / 1e6;
             }
             t = end;
@@ -296,5 +331,53 @@ mod tests {
         // The second interval holds the rest of task 2, task 3 and the callback's work.
         assert_eq!(s[1].busy_s, 100.0 + 10.0 + 100.0);
         assert_eq!(s[1].offered, 0);
+    }
+
+    /// The remembered interval gives exactly the arithmetic's answer, for
+    /// intervals that divide the day and one that does not, over several
+    /// days, with times in order and out of it; busy time is split at the
+    /// same places.
+    #[test]
+    fn the_remembered_interval_is_the_arithmetics() {
+        // A small seeded generator (SplitMix64): below `n`.
+        let mut state = 7u64;
+        let mut below = |n: u64| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % n
+        };
+        for interval_s in [1, 900, 1800, 3600, 7000, 86_400] {
+            let interval = SimDuration::from_secs(interval_s);
+            let warm_up = SimTime(1_000_000_000);
+            let mut c = IntervalCollector::new(interval, SimDuration::ZERO, warm_up);
+            let mut t = 0u64;
+            for _ in 0..5000 {
+                t = if below(10) < 9 {
+                    t + below(400_000_000)
+                } else {
+                    below(4 * DAY_US)
+                };
+                let want = (t >= warm_up.0).then(|| ((t % DAY_US) / interval.0) as usize);
+                assert_eq!(c.interval_of(SimTime(t)), want, "{interval_s} s at {t}");
+            }
+            // Busy time, split at every multiple of the interval.
+            let mut c = IntervalCollector::new(interval, SimDuration::ZERO, SimTime::ZERO);
+            let mut want = vec![0.0; c.sums().len()];
+            for _ in 0..200 {
+                let from = below(3 * DAY_US);
+                let to = from + below(2 * DAY_US / 3);
+                c.busy(SimTime(from), SimTime(to));
+                let mut t = from;
+                while t < to {
+                    let end = ((t / interval.0 + 1) * interval.0).min(to);
+                    want[((t % DAY_US) / interval.0) as usize] += (end - t) as f64 / 1e6;
+                    t = end;
+                }
+            }
+            let got: Vec<f64> = c.sums().iter().map(|s| s.busy_s).collect();
+            assert_eq!(got, want, "{interval_s} s");
+        }
     }
 }
