@@ -83,6 +83,10 @@ struct Caller {
     answered: bool,
     /// The prompt playing to it.
     prompt: Option<RequestId>,
+    /// The number of prompts played to it: a prompt's end stimulus names
+    /// its number, so that the stimulus stays small (the heap's entries
+    /// are 32 bytes).
+    prompts: u32,
 }
 
 /// A scheduled stimulus.
@@ -93,7 +97,8 @@ enum Stim {
     TalkEnd(CallId),
     /// The caller presses 1.
     Key(CallId),
-    PromptDone(CallId, RequestId),
+    /// The caller's `n`th prompt is over, if it is still the one playing.
+    PromptDone(CallId, u32),
     /// An agent's phone reports, for the ring of that number (a ring
     /// withdrawn since makes it void).
     Phone(AgentIdx, u32, PhoneEvent),
@@ -295,6 +300,7 @@ impl PlanDriver<'_> {
                 accepts,
                 answered: false,
                 prompt: None,
+                prompts: 0,
             },
         );
     }
@@ -439,9 +445,11 @@ impl PlanDriver<'_> {
                     digit: Digit::ONE,
                 }
             }
-            Stim::PromptDone(call, request) => match self.callers.get_mut(&call) {
-                Some(c) if c.prompt == Some(request) => {
-                    c.prompt = None;
+            Stim::PromptDone(call, n) => match self.callers.get_mut(&call) {
+                Some(c) if c.prompts == n && c.prompt.is_some() => {
+                    let Some(request) = c.prompt.take() else {
+                        return;
+                    };
                     Input::PromptFinished { call, request }
                 }
                 _ => return,
@@ -562,11 +570,13 @@ impl PlanDriver<'_> {
                     return;
                 };
                 c.prompt = Some(request);
+                c.prompts += 1;
+                let n = c.prompts;
                 let key = collect_digits && c.accepts;
                 if key {
                     c.accepts = false;
                 }
-                self.schedule(now + PROMPT, Stim::PromptDone(call, request));
+                self.schedule(now + PROMPT, Stim::PromptDone(call, n));
                 if key {
                     self.schedule(now + KEY_DELAY, Stim::Key(call));
                 }
