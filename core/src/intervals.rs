@@ -74,12 +74,26 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
 }
 
+/// A live task as the collector follows it: 16 bytes (one window slot per
+/// task id between the oldest live task and the newest).
 #[derive(Clone, Copy)]
 struct Live {
-    /// The interval it arrived in; `None` during the warm-up.
-    interval: Option<usize>,
-    answered_at: Option<SimTime>,
+    /// When it was answered, if `answered`.
+    answered_at: SimTime,
+    /// The interval of the day it arrived in; [`Live::WARM_UP`] during the
+    /// warm-up.
+    interval: u32,
+    answered: bool,
     callback: bool,
+}
+
+impl Live {
+    const WARM_UP: u32 = u32::MAX;
+
+    /// The interval it arrived in; `None` during the warm-up.
+    fn interval(&self) -> Option<usize> {
+        (self.interval != Live::WARM_UP).then_some(self.interval as usize)
+    }
 }
 
 /// Collects [`IntervalSums`] from events.
@@ -156,16 +170,19 @@ impl IntervalCollector {
                 self.live.insert(
                     task,
                     Live {
-                        interval,
-                        answered_at: None,
+                        answered_at: SimTime::ZERO,
+                        // A day has fewer intervals than this (at least a second each).
+                        interval: interval.map_or(Live::WARM_UP, |i| i as u32),
+                        answered: false,
                         callback: false,
                     },
                 );
             }
             EventKind::TaskAnswered { task, waited, .. } => {
                 if let Some(l) = self.live.get_mut(&task) {
-                    l.answered_at = Some(now);
-                    if let (Some(i), false) = (l.interval, l.callback) {
+                    l.answered_at = now;
+                    l.answered = true;
+                    if let (Some(i), false) = (l.interval(), l.callback) {
                         let s = &mut self.sums[i];
                         s.answered += 1;
                         s.wait_s += waited.as_secs_f64();
@@ -178,7 +195,7 @@ impl IntervalCollector {
             EventKind::CallbackRequested { task, .. } => {
                 if let Some(l) = self.live.get_mut(&task) {
                     l.callback = true;
-                    if let Some(i) = l.interval {
+                    if let Some(i) = l.interval() {
                         self.sums[i].callbacks += 1;
                     }
                 }
@@ -186,12 +203,12 @@ impl IntervalCollector {
             EventKind::TaskClosed { task, outcome } => {
                 if let Some(l) = self.live.remove(&task) {
                     if let (TaskOutcome::Abandoned { .. }, Some(i), false) =
-                        (outcome, l.interval, l.callback)
+                        (outcome, l.interval(), l.callback)
                     {
                         self.sums[i].abandoned += 1;
                     }
-                    if let Some(at) = l.answered_at {
-                        self.busy(at, now);
+                    if l.answered {
+                        self.busy(l.answered_at, now);
                     }
                 }
             }
