@@ -3,7 +3,8 @@
 # benchmark's model (1000 calls/h, AHT 240 s, patience 120 s, 72 agents, 30
 # days, one replication, one thread) and prints each one's median CPU time,
 # taken to the microsecond from the child's resource usage. Alternating keeps
-# the noise of a shared machine on both sides.
+# the noise of a shared machine on both sides; the median of the pairs'
+# ratios (B / A) is printed too.
 #
 # Usage: scripts/ab-plan.sh BIN_A BIN_B [RUNS]   (RUNS defaults to 9)
 # e.g. copy target/release/switchboard aside, rebuild, and compare the two.
@@ -33,4 +34,9 @@ for _ in range(n):
 for binary in (a, b):
     runs = " ".join(f"{v:.3f}" for v in sorted(cpu[binary]))
     print(f"{binary}: median {statistics.median(cpu[binary]):.4f} s CPU ({runs})")
+# Each pair ran back to back, under much the same load: the median of the
+# pairs' ratios holds up better than the ratio of medians on a noisy machine.
+ratios = [y / x for x, y in zip(cpu[a], cpu[b]) if x > 0]
+if ratios:
+    print(f"B / A, median of the {len(ratios)} pairs: {statistics.median(ratios):.3f}")
 P
