@@ -254,13 +254,13 @@ impl<S> Scheduled<S> {
 
     /// When it is due.
     pub fn at(&self) -> SimTime {
-        Self::time_of(self.key)
+        key_time(self.key)
     }
+}
 
-    /// When a stimulus with this key is due.
-    pub fn time_of(key: u128) -> SimTime {
-        SimTime((key >> 64) as u64)
-    }
+/// When a stimulus with this [`Scheduled`] key is due.
+pub(crate) fn key_time(key: u128) -> SimTime {
+    SimTime((key >> 64) as u64)
 }
 
 impl<S> PartialEq for Scheduled<S> {

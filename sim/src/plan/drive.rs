@@ -38,8 +38,8 @@ use switchboard_core::{
     SimDuration, SimTime, Tenant,
 };
 
-use super::traffic::{Model, Staffing};
-use crate::driver::{Scheduled, Turn, next_turn};
+use super::traffic::{Drawn, Model, Staffing, Traffic, secs};
+use crate::driver::{Scheduled, Turn, key_time, next_turn};
 
 /// The number callers call (the plan tenant's entry point).
 pub(super) const SUPPORT: &str = "+18005550100";
@@ -110,74 +110,6 @@ enum Stim {
     LegHangUp(LegId),
     /// The staffing schedule's next interval starts.
     Staffing,
-}
-
-/// A duration in seconds, as the engine's microseconds (negative is none).
-pub(super) fn secs(s: f64) -> SimDuration {
-    SimDuration((s.max(0.0) * 1e6) as u64)
-}
-
-/// One caller as the traffic draws it.
-pub(super) struct Drawn {
-    /// When it calls.
-    pub at: SimTime,
-    /// How long it talks once answered.
-    pub talk: SimDuration,
-    /// How long it waits before giving up.
-    pub patience: Option<SimDuration>,
-    /// It accepts a callback offer.
-    pub accepts: bool,
-}
-
-/// A replication's callers, drawn one arrival ahead from its own generator,
-/// in a fixed order: the arrival, the handle time, the patience, the
-/// callback acceptance.
-pub(super) struct Traffic {
-    rng: ChaCha8Rng,
-    /// The last arrival, in seconds.
-    last: f64,
-    horizon: SimTime,
-    /// Whether more callers may come (none after the first beyond the horizon).
-    more: bool,
-}
-
-impl Traffic {
-    pub fn new(seed: u64, horizon: SimTime) -> Traffic {
-        Traffic {
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            last: 0.0,
-            horizon,
-            more: true,
-        }
-    }
-
-    /// The next caller of `m`, if one arrives within the horizon.
-    pub fn next(&mut self, m: &Model) -> Option<Drawn> {
-        if !self.more {
-            return None;
-        }
-        let Some(last) = m.arrivals.next(self.last, &mut self.rng) else {
-            self.more = false;
-            return None;
-        };
-        let at = SimTime((last * 1e6) as u64);
-        if at >= self.horizon {
-            self.more = false;
-            return None;
-        }
-        self.last = last;
-        let talk = secs(m.handle.sample(&mut self.rng));
-        let patience = m.patience.as_ref().map(|p| secs(p.sample(&mut self.rng)));
-        let accepts = m
-            .callback
-            .is_some_and(|(_, share)| rand::RngExt::random::<f64>(&mut self.rng) < share);
-        Some(Drawn {
-            at,
-            talk,
-            patience,
-            accepts,
-        })
-    }
 }
 
 /// One replication: the engine, the clock, the stimuli and the parties.
@@ -329,7 +261,7 @@ impl PlanDriver<'_> {
     /// scheduled before anything due now, so they go first.
     fn pop_due(&mut self, t: SimTime) -> Option<Stim> {
         if let Some(k) = self.earliest()
-            && Scheduled::<()>::time_of(k) <= t
+            && key_time(k) <= t
         {
             if let Some(a) = &self.arrival
                 && a.key == k
@@ -365,7 +297,7 @@ impl PlanDriver<'_> {
     fn run(&mut self) {
         loop {
             let stim_at = if self.now_queue.is_empty() {
-                self.earliest().map(Scheduled::<()>::time_of)
+                self.earliest().map(key_time)
             } else {
                 Some(self.now)
             };
@@ -446,12 +378,10 @@ impl PlanDriver<'_> {
                 }
             }
             Stim::PromptDone(call, n) => match self.callers.get_mut(&call) {
-                Some(c) if c.prompts == n && c.prompt.is_some() => {
-                    let Some(request) = c.prompt.take() else {
-                        return;
-                    };
-                    Input::PromptFinished { call, request }
-                }
+                Some(c) if c.prompts == n => match c.prompt.take() {
+                    Some(request) => Input::PromptFinished { call, request },
+                    None => return,
+                },
                 _ => return,
             },
             Stim::Phone(agent, ring, event) => {

@@ -13,7 +13,8 @@ use switchboard_core::{
     AgentAction, Engine, EngineOptions, Input, Output, SimDuration, SimTime, Tenant,
 };
 
-use super::drive::{self, Drawn, Traffic, secs};
+use super::drive;
+use super::traffic::{Drawn, Traffic, secs};
 use super::traffic::{Model, Staffing};
 use crate::driver::{
     AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour, Parties,

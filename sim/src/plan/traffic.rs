@@ -2,8 +2,9 @@
 //! patient callers are, what agents do. Every draw comes from a seeded
 //! generator, so a plan is reproducible.
 
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use switchboard_core::{SimDuration, SimTime};
 
 /// A distribution of durations, in seconds.
 #[derive(Clone, Debug, PartialEq)]
@@ -341,6 +342,74 @@ impl Model {
             return Err("--agents: at most 1,000 staffing levels in a sweep".into());
         }
         Ok(())
+    }
+}
+
+/// A duration in seconds, as the engine's microseconds (a negative one is zero).
+pub(super) fn secs(s: f64) -> SimDuration {
+    SimDuration((s.max(0.0) * 1e6) as u64)
+}
+
+/// One caller as the traffic draws it.
+pub(super) struct Drawn {
+    /// When it calls.
+    pub at: SimTime,
+    /// How long it talks once answered.
+    pub talk: SimDuration,
+    /// How long it waits before giving up.
+    pub patience: Option<SimDuration>,
+    /// It accepts a callback offer.
+    pub accepts: bool,
+}
+
+/// A replication's callers, drawn one arrival ahead from its own generator,
+/// in a fixed order: the arrival, the handle time, the patience, the
+/// callback acceptance.
+pub(super) struct Traffic {
+    rng: ChaCha8Rng,
+    /// The last arrival, in seconds.
+    last: f64,
+    horizon: SimTime,
+    /// Whether more callers may come (none after the first beyond the horizon).
+    more: bool,
+}
+
+impl Traffic {
+    pub fn new(seed: u64, horizon: SimTime) -> Traffic {
+        Traffic {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            last: 0.0,
+            horizon,
+            more: true,
+        }
+    }
+
+    /// The next caller of `m`, if one arrives within the horizon.
+    pub fn next(&mut self, m: &Model) -> Option<Drawn> {
+        if !self.more {
+            return None;
+        }
+        let Some(last) = m.arrivals.next(self.last, &mut self.rng) else {
+            self.more = false;
+            return None;
+        };
+        let at = SimTime((last * 1e6) as u64);
+        if at >= self.horizon {
+            self.more = false;
+            return None;
+        }
+        self.last = last;
+        let talk = secs(m.handle.sample(&mut self.rng));
+        let patience = m.patience.as_ref().map(|p| secs(p.sample(&mut self.rng)));
+        let accepts = m
+            .callback
+            .is_some_and(|(_, share)| self.rng.random::<f64>() < share);
+        Some(Drawn {
+            at,
+            talk,
+            patience,
+            accepts,
+        })
     }
 }
 
