@@ -14,8 +14,7 @@ use switchboard_core::{
 };
 
 use super::drive;
-use super::traffic::{Drawn, Traffic, secs};
-use super::traffic::{Model, Staffing};
+use super::traffic::{Drawn, Model, Staffing, Traffic, secs};
 use crate::driver::{
     AfterRona, AgentBehaviour, Arrival, CallerBehaviour, Driver, Hooks, NumberBehaviour, Parties,
 };
