@@ -60,8 +60,10 @@ impl Engine {
             self.disconnect(task);
             return;
         };
-        let tenant = self.tenant.clone();
-        let f = &tenant.flows[flow.ix()];
+        // The step is looked up afresh at each turn, and what an arm needs is
+        // copied out before it changes the engine: no hold on the
+        // configuration (an `Arc` clone here cost two atomic operations per
+        // call in a plan).
         let mut current = step;
         let mut last = from;
         for _ in 0..MAX_STEPS_AT_ONCE {
@@ -71,32 +73,32 @@ impl Engine {
                 return;
             };
             last = s;
-            match &f.steps[s.ix()] {
-                Step::BusinessHours {
+            match &self.tenant.flows[flow.ix()].steps[s.ix()] {
+                &Step::BusinessHours {
                     hours,
                     open,
                     closed,
                     holiday,
                 } => {
                     let ep = self.tasks[&task].ep;
-                    let tz = tenant.entry_points[ep.ix()].timezone;
+                    let tz = self.tenant.entry_points[ep.ix()].timezone;
                     let wall = self
                         .opts
                         .epoch_unix_micros
                         .saturating_add(self.now.0 as i64);
-                    let status = tenant.hours[hours.ix()].status_at(tz, wall);
+                    let status = self.tenant.hours[hours.ix()].status_at(tz, wall);
                     self.flow_event(task, flow, s, StepOutcome::Hours { status });
                     current = Some(match status {
-                        crate::config::HoursStatus::Open => *open,
-                        crate::config::HoursStatus::Closed => *closed,
-                        crate::config::HoursStatus::Holiday => *holiday,
+                        crate::config::HoursStatus::Open => open,
+                        crate::config::HoursStatus::Closed => closed,
+                        crate::config::HoursStatus::Holiday => holiday,
                     });
                 }
-                Step::Play { prompt, .. } => {
+                &Step::Play { prompt, .. } => {
                     let request = self.new_request();
                     self.set_wait(task, FlowWait::Prompt { step: s, request });
-                    self.flow_event(task, flow, s, StepOutcome::Play { prompt: *prompt });
-                    self.play(task, *prompt, request, false);
+                    self.flow_event(task, flow, s, StepOutcome::Play { prompt });
+                    self.play(task, prompt, request, false);
                     return;
                 }
                 Step::Menu { .. } => {
@@ -104,8 +106,9 @@ impl Engine {
                     return;
                 }
                 Step::Set { var, value, next } => {
+                    let (var, next) = (*var, *next);
                     let text = self.expand(task, &value.0);
-                    let secure = f.variables[var.ix()].secure;
+                    let secure = self.tenant.flows[flow.ix()].variables[var.ix()].secure;
                     let t = self.tasks.get_mut(&task).expect("live task");
                     if let Some(slot) = t.vars.get_mut(var.ix()) {
                         slot.value = Some(text.clone());
@@ -115,24 +118,16 @@ impl Engine {
                     }
                     let shown = (!secure).then(|| Box::<str>::from(text.as_str()));
 
-                    self.flow_event(
-                        task,
-                        flow,
-                        s,
-                        StepOutcome::Set {
-                            var: *var,
-                            value: shown,
-                        },
-                    );
-                    current = *next;
+                    self.flow_event(task, flow, s, StepOutcome::Set { var, value: shown });
+                    current = next;
                 }
-                Step::Queue {
+                &Step::Queue {
                     queue,
                     priority,
                     overflow,
                     courtesy,
                 } => {
-                    self.queue_caller(task, *queue, *priority, *overflow, *courtesy);
+                    self.queue_caller(task, queue, priority, overflow, courtesy);
                     return;
                 }
                 Step::Callback {
@@ -142,6 +137,7 @@ impl Engine {
                     priority,
                     next,
                 } => {
+                    let (queue, prompt, priority, next) = (*queue, *prompt, *priority, *next);
                     let text = self.expand(task, &number.0);
                     match crate::dialnum::DialNumber::parse(&text) {
                         Ok(number) => {
@@ -153,22 +149,22 @@ impl Engine {
                                     number: Some(number.clone()),
                                 },
                             );
-                            self.flow_callback(task, *queue, number, *prompt, *priority);
+                            self.flow_callback(task, queue, number, prompt, priority);
                             return;
                         }
                         Err(_) => {
                             self.flow_event(task, flow, s, StepOutcome::Callback { number: None });
-                            current = *next;
+                            current = next;
                         }
                     }
                 }
-                Step::Disconnect { prompt } => {
+                &Step::Disconnect { prompt } => {
                     self.flow_event(task, flow, s, StepOutcome::Disconnect);
                     match prompt {
                         Some(prompt) => {
                             let request = self.new_request();
                             self.set_wait(task, FlowWait::Goodbye { request });
-                            self.play(task, *prompt, request, false);
+                            self.play(task, prompt, request, false);
                         }
                         None => self.disconnect(task),
                     }
