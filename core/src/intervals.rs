@@ -237,6 +237,11 @@ impl IntervalCollector {
         }
     }
 
+    /// The tasks created and not closed yet.
+    pub fn live(&self) -> usize {
+        self.live.len()
+    }
+
     /// The sums, one per interval of the day.
     pub fn sums(&self) -> &[IntervalSums] {
         &self.sums

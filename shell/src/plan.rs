@@ -12,38 +12,44 @@ use switchboard_sim::plan::{self, Arrivals, Dist, Model, PlanResult, Staffing, T
 /// Options of `switchboard plan`.
 #[derive(Args, Debug)]
 pub struct PlanArgs {
-    /// Calls per hour, constant all day (Poisson arrivals).
+    /// Calls per hour, constant all day (Poisson arrivals); a replication may
+    /// offer at most a billion calls.
     #[arg(long, value_name = "CALLS_PER_HOUR", conflicts_with = "profile")]
     rate: Option<f64>,
     /// Intraday profile: a CSV with one row per 15- or 30-minute interval of the
     /// day (96 or 48 rows), the call volume in the last column; repeated daily.
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
-    /// Mean handle (talk) time, seconds.
+    /// Mean handle (talk) time, seconds (at most 86,400).
     #[arg(long, value_name = "SECONDS", default_value_t = 180.0)]
     aht: f64,
     /// Handle time distribution: exponential, lognormal (with --cv) or
     /// empirical (with --handle-file).
     #[arg(long, value_name = "KIND", default_value = "exponential")]
     handle: String,
-    /// Coefficient of variation of a lognormal handle time.
+    /// Coefficient of variation of a lognormal handle time (at most 100).
     #[arg(long, value_name = "CV", default_value_t = 1.0)]
     cv: f64,
-    /// Observed handle times for --handle empirical: a CSV, seconds in the first column.
+    /// Observed handle times for --handle empirical: a CSV, seconds in the first column
+    /// (each at most 86,400).
     #[arg(long, value_name = "FILE")]
     handle_file: Option<PathBuf>,
     /// Mean patience, seconds (exponential): callers hang up after waiting this
-    /// long on average. Without it (or --patience-file) nobody abandons.
+    /// long on average. Without it (or --patience-file) nobody abandons, and a
+    /// replication whose queue grows past a million calls stops the plan with
+    /// an error (the model is overloaded).
     #[arg(long, value_name = "SECONDS")]
     patience: Option<f64>,
-    /// Observed patience times (empirical), a CSV, seconds in the first column.
+    /// Observed patience times (empirical), a CSV, seconds in the first column (each at
+    /// most 86,400).
     #[arg(long, value_name = "FILE", conflicts_with = "patience")]
     patience_file: Option<PathBuf>,
     /// Wrap-up after each call, seconds (0 to 3600): the tenant's automatic
     /// wrap-up submits the reason when it is over.
     #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
     wrap_up: f64,
-    /// Offer a courtesy callback this long into the wait (then every 120 s)...
+    /// Offer a courtesy callback this long into the wait, at most 86,400 s (then every
+    /// 120 s)...
     #[arg(long, value_name = "SECONDS", requires = "callback_share")]
     callback_after: Option<f64>,
     /// ...and this share of the callers offered one (0 to 1) accept it.
@@ -58,7 +64,7 @@ pub struct PlanArgs {
     /// Agents per interval: a CSV with 96 or 48 rows, the count in the last column.
     #[arg(long, value_name = "FILE")]
     schedule: Option<PathBuf>,
-    /// Service-level threshold, seconds (also set by --target).
+    /// Service-level threshold, seconds, at most 86,400 (also set by --target).
     #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
     threshold: f64,
     /// The service level to meet, as PERCENT/SECONDS (80/20): the smallest

@@ -332,7 +332,10 @@ fn plan_refuses_bad_options_with_a_sentence() {
     let dir = temp_dir("plan");
     let profile = dir.join("profile.csv");
     std::fs::write(&profile, "start,calls\n09:00,10\n").expect("write");
-    let cases: [(&[&str], &str); 7] = [
+    let handle = dir.join("handle.csv");
+    std::fs::write(&handle, "seconds\n120\n90000\n").expect("write");
+    let handle = handle.to_str().expect("utf-8");
+    let cases: [(&[&str], &str); 13] = [
         (
             &["plan", "--agents", "5"],
             "give --rate CALLS_PER_HOUR or --profile FILE",
@@ -376,6 +379,70 @@ fn plan_refuses_bad_options_with_a_sentence() {
                 "3",
             ],
             "1 intervals; a profile has 96 (15 minutes) or 48 (30 minutes)",
+        ),
+        // Sizes past any contact center's, refused before anything runs
+        // (they would exhaust memory or overflow the engine's clock).
+        (
+            &["plan", "--rate", "1e9", "--agents", "3"],
+            "the model offers about 2.400e10 calls in a replication; at most 1e9 are simulated",
+        ),
+        (
+            &["plan", "--rate", "100", "--agents", "3", "--aht", "1e15"],
+            "the mean handle time must be at most 86400 seconds (a day)",
+        ),
+        (
+            &[
+                "plan",
+                "--rate",
+                "100",
+                "--agents",
+                "3",
+                "--handle",
+                "lognormal",
+                "--cv",
+                "1e300",
+            ],
+            "--cv must be a positive number, at most 100",
+        ),
+        (
+            &[
+                "plan",
+                "--rate",
+                "100",
+                "--agents",
+                "3",
+                "--threshold",
+                "1e300",
+            ],
+            "--threshold must be at most 86400 seconds (a day)",
+        ),
+        (
+            &[
+                "plan",
+                "--rate",
+                "100",
+                "--agents",
+                "3",
+                "--callback-after",
+                "1e300",
+                "--callback-share",
+                "0.5",
+            ],
+            "--callback-after must be at most 86400 seconds (a day)",
+        ),
+        (
+            &[
+                "plan",
+                "--rate",
+                "100",
+                "--agents",
+                "3",
+                "--handle",
+                "empirical",
+                "--handle-file",
+                handle,
+            ],
+            "handle.csv:3: 90000 seconds is more than a day (86400 s)",
         ),
     ];
     for (args, want) in cases {

@@ -54,6 +54,18 @@ pub(super) const CALLED_BACK_ANSWER: SimDuration = SimDuration::from_secs(3);
 /// Mixed into a replication's seed for the parties' own draws (agents'
 /// no-answer), apart from the traffic's.
 pub(super) const PARTIES_SEED: u64 = 0x5eed_a9e7;
+/// The most tasks a replication may hold at once (about half a gigabyte):
+/// past it, the model is overloaded with a queue that grows without bound
+/// (callers who never give up, or callbacks that pile up), and the
+/// replication stops with [`Overloaded`] instead of exhausting memory.
+pub(super) const MAX_LIVE_TASKS: usize = 1_000_000;
+
+/// A replication stopped because its queue grew past [`MAX_LIVE_TASKS`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Overloaded {
+    /// When it stopped.
+    pub at: SimTime,
+}
 
 /// What the plan's parties act on, and what its collector counts: the engine
 /// builds nothing else.
@@ -142,16 +154,32 @@ struct PlanDriver<'m> {
     /// How long a customer called back talks.
     called_back_talk: SimDuration,
     counter: IntervalCollector,
+    /// Set when the replication stopped, overloaded.
+    overloaded: Option<Overloaded>,
+    /// The most tasks live at once ([`MAX_LIVE_TASKS`]).
+    max_live: usize,
 }
 
 /// Runs one replication of `m` at staffing `level` on `tenant` (the plan's);
-/// returns what the engine's events gave, per interval of the day.
+/// returns what the engine's events gave, per interval of the day, or when it
+/// stopped if it was overloaded.
 pub(super) fn replicate(
     m: &Model,
     tenant: &std::sync::Arc<Tenant>,
     level: u32,
     seed: u64,
-) -> Vec<IntervalSums> {
+) -> Result<Vec<IntervalSums>, Overloaded> {
+    replicate_capped(m, tenant, level, seed, MAX_LIVE_TASKS)
+}
+
+/// [`replicate`], stopping when `max_live` tasks are live at once.
+pub(super) fn replicate_capped(
+    m: &Model,
+    tenant: &std::sync::Arc<Tenant>,
+    level: u32,
+    seed: u64,
+    max_live: usize,
+) -> Result<Vec<IntervalSums>, Overloaded> {
     let opts = EngineOptions {
         outputs: outputs(),
         ..EngineOptions::default()
@@ -181,6 +209,8 @@ pub(super) fn replicate(
             secs(m.threshold_s),
             SimTime(m.warm_up_s * 1_000_000),
         ),
+        overloaded: None,
+        max_live,
     };
     match m.staffing {
         Staffing::Schedule { interval_s, .. } => {
@@ -192,13 +222,22 @@ pub(super) fn replicate(
     d.add_next();
     d.drain();
     d.run();
-    d.counter.into_sums()
+    match d.overloaded {
+        Some(o) => Err(o),
+        None => Ok(d.counter.into_sums()),
+    }
 }
 
 impl PlanDriver<'_> {
     /// Creates the next caller, if one arrives within the horizon, and
-    /// schedules its arrival.
+    /// schedules its arrival. With too many tasks live, the replication
+    /// stops instead.
     fn add_next(&mut self) {
+        if self.counter.live() >= self.max_live {
+            self.overloaded = Some(Overloaded { at: self.now });
+            self.horizon = self.now;
+            return;
+        }
         let Some(Drawn {
             at: t,
             talk,
@@ -320,6 +359,9 @@ impl PlanDriver<'_> {
                 self.apply(stim);
             }
             self.drain();
+        }
+        if self.overloaded.is_some() {
+            return;
         }
         self.now = self.now.max(self.horizon);
         self.engine.handle_timeout(self.now);

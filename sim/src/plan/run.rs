@@ -126,9 +126,29 @@ impl Sums {
 }
 
 /// Runs one replication at one staffing level (the plan's own event loop,
-/// [`drive`]); returns the sums per interval of the day.
-fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Vec<Sums> {
-    with_staffed_time(m, level, drive::replicate(m, tenant, level, seed))
+/// [`drive`]); returns the sums per interval of the day, or why the
+/// replication stopped.
+fn replicate(m: &Model, tenant: &Arc<Tenant>, level: u32, seed: u64) -> Replication {
+    match drive::replicate(m, tenant, level, seed) {
+        Ok(sums) => Ok(with_staffed_time(m, level, sums)),
+        Err(o) => Err(overloaded(level, o, drive::MAX_LIVE_TASKS)),
+    }
+}
+
+/// A replication's sums per interval of the day, or why it stopped.
+type Replication = Result<Vec<Sums>, String>;
+
+/// Why a replication at `level` agents stopped with `max_live` tasks live.
+fn overloaded(level: u32, o: drive::Overloaded, max_live: usize) -> String {
+    let s = o.at.0 / 1_000_000;
+    format!(
+        "at {level} agents more than {max_live} calls were in the system at once by day {} \
+         {:02}:{:02}: the model is overloaded and its queue grows without bound (give callers a \
+         --patience, or more agents)",
+        s / 86_400 + 1,
+        s % 86_400 / 3600,
+        s % 3600 / 60,
+    )
 }
 
 /// The counted figures per interval of the day, with the staffed time of
@@ -232,7 +252,7 @@ pub fn run(
         .flat_map(|l| (0..m.replications).map(move |r| (l, r)))
         .collect();
     let next = AtomicUsize::new(0);
-    let results: std::sync::Mutex<Vec<Option<Vec<Sums>>>> =
+    let results: std::sync::Mutex<Vec<Option<Replication>>> =
         std::sync::Mutex::new(vec![None; jobs.len()]);
     let threads = m.threads.clamp(1, 256).min(jobs.len() as u32);
     std::thread::scope(|s| {
@@ -242,6 +262,10 @@ pub fn run(
                     let j = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&(l, r)) = jobs.get(j) else { break };
                     let sums = replicate(m, &tenant, levels[l], derive_seed(m.seed, r));
+                    if sums.is_err() {
+                        // No other replication is started: the plan fails.
+                        next.store(jobs.len(), Ordering::Relaxed);
+                    }
                     if let Ok(mut v) = results.lock() {
                         v[j] = Some(sums);
                     }
@@ -253,6 +277,11 @@ pub fn run(
     let results = results
         .into_inner()
         .map_err(|_| "a replication failed".to_string())?;
+    // The first failure in the order of the jobs: every job before it was
+    // started before it, so this does not depend on the threads' timing.
+    if let Some(e) = results.iter().flatten().find_map(|r| r.as_ref().err()) {
+        return Err(e.clone());
+    }
     let interval_s = m.interval_s();
     let mut out = Vec::new();
     for (l, &level) in levels.iter().enumerate() {
@@ -260,7 +289,7 @@ pub fn run(
             .iter()
             .zip(&results)
             .filter(|((jl, _), _)| *jl == l)
-            .filter_map(|(_, r)| r.as_ref())
+            .filter_map(|(_, r)| r.as_ref().and_then(|r| r.as_ref().ok()))
             .collect();
         let totals: Vec<Sums> = reps
             .iter()
@@ -323,6 +352,7 @@ pub fn run(
 mod tests {
     use super::*;
     use crate::plan::{Arrivals, Dist};
+    use switchboard_core::SimTime;
 
     /// A busy day with waits, abandonment, callbacks and wrap-up.
     fn model(staffing: Staffing) -> Model {
@@ -392,7 +422,7 @@ mod tests {
                 let tenant =
                     Arc::new(Tenant::from_toml(&config(m, max, persistent)).expect("tenant"));
                 let seed = 17 + i as u64;
-                let a = drive::replicate(m, &tenant, level, seed);
+                let a = drive::replicate(m, &tenant, level, seed).expect("not overloaded");
                 let b = super::super::oracle::replicate(m, &tenant, level, seed);
                 assert!(a.iter().map(|s| s.offered).sum::<u64>() > 1000, "model {i}");
                 if m.no_answer > 0.0 {
@@ -470,7 +500,7 @@ mod tests {
             let max = m.staffing.levels().into_iter().max().unwrap_or(1).max(1);
             let tenant =
                 Arc::new(Tenant::from_toml(&config(&m, max, persistent(&m))).expect("tenant"));
-            let a = drive::replicate(&m, &tenant, level, seed);
+            let a = drive::replicate(&m, &tenant, level, seed).expect("not overloaded");
             let b = super::super::oracle::replicate(&m, &tenant, level, seed);
             assert!(
                 a.iter().map(|s| s.offered).sum::<u64>() > 50,
@@ -500,12 +530,52 @@ mod tests {
             let max = m.staffing.levels().into_iter().max().unwrap_or(0).max(10);
             let ringing = Arc::new(Tenant::from_toml(&config(&m, max, false)).expect("tenant"));
             let connected = Arc::new(Tenant::from_toml(&config(&m, max, true)).expect("tenant"));
-            let a = replicate(&m, &ringing, level, 5);
-            let b = replicate(&m, &connected, level, 5);
+            let a = replicate(&m, &ringing, level, 5).expect("not overloaded");
+            let b = replicate(&m, &connected, level, 5).expect("not overloaded");
             assert!(a.iter().map(|s| s.counted.offered).sum::<u64>() > 2000);
             assert!(a.iter().map(|s| s.counted.callbacks).sum::<u64>() > 10);
             assert!(a.iter().map(|s| s.counted.abandoned).sum::<u64>() > 10);
             assert_eq!(a, b);
         }
+    }
+
+    /// A queue that grows without bound (callers who never give up, far too
+    /// few agents) stops the replication when too many calls are live,
+    /// instead of exhausting memory; a model that keeps up does not.
+    #[test]
+    fn an_overloaded_replication_stops_with_a_clear_error() {
+        let swamped = Model {
+            patience: None,
+            callback: None,
+            ..model(Staffing::Fixed(2))
+        };
+        let tenant = Arc::new(Tenant::from_toml(&config(&swamped, 2, true)).expect("tenant"));
+        let o = drive::replicate_capped(&swamped, &tenant, 2, 5, 500)
+            .expect_err("the queue grows past 500 calls");
+        // 120 calls an hour against 2 agents who serve about 36: 500 calls
+        // are live in the system after about six hours.
+        assert!(
+            (SimTime(4 * 3_600_000_000)..SimTime(9 * 3_600_000_000)).contains(&o.at),
+            "{o:?}"
+        );
+        let why = overloaded(2, o, 500);
+        assert!(
+            why.starts_with(
+                "at 2 agents more than 500 calls were in the system at once by day 1 0"
+            ),
+            "{why}"
+        );
+        assert!(
+            why.ends_with("(give callers a --patience, or more agents)"),
+            "{why}"
+        );
+        // The same traffic, served: no stop.
+        let served = Model {
+            patience: None,
+            callback: None,
+            ..model(Staffing::Fixed(12))
+        };
+        let tenant = Arc::new(Tenant::from_toml(&config(&served, 12, true)).expect("tenant"));
+        assert!(drive::replicate_capped(&served, &tenant, 12, 5, 500).is_ok());
     }
 }

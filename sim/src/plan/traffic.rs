@@ -66,6 +66,12 @@ impl Dist {
                 continue;
             }
             match cell.parse::<f64>() {
+                Ok(x) if x > MAX_DURATION_S => {
+                    return Err(format!(
+                        "{what}:{}: {cell} seconds is more than a day ({MAX_DURATION_S} s)",
+                        i + 1
+                    ));
+                }
                 Ok(x) if x.is_finite() && x >= 0.0 => v.push(x),
                 _ if i == 0 => continue,
                 _ => {
@@ -99,6 +105,14 @@ pub enum Arrivals {
 }
 
 impl Arrivals {
+    /// The calls expected in a day.
+    pub fn per_day(&self) -> f64 {
+        match self {
+            Arrivals::Constant { per_hour } => per_hour * 24.0,
+            Arrivals::Profile { volumes, .. } => volumes.iter().sum(),
+        }
+    }
+
     /// Calls per second at `t` seconds from the start.
     pub fn rate_at(&self, t: f64) -> f64 {
         match self {
@@ -238,6 +252,13 @@ impl Staffing {
 
 /// The most agents a plan simulates.
 pub const MAX_AGENTS: u32 = 20_000;
+/// The longest mean handle time, threshold or callback delay a model may
+/// have, and the longest observed duration in a file: a day, in seconds.
+pub const MAX_DURATION_S: f64 = 86_400.0;
+/// The largest coefficient of variation of a lognormal handle time.
+pub const MAX_CV: f64 = 100.0;
+/// The most calls a replication may be expected to offer.
+pub const MAX_CALLS: u64 = 1_000_000_000;
 
 /// Everything a plan simulates.
 #[derive(Clone, Debug, PartialEq)]
@@ -294,17 +315,26 @@ impl Model {
                 Err(format!("{what} must be a positive number of seconds"))
             }
         };
+        let at_most_a_day = |v: f64, what: &str| {
+            if v <= MAX_DURATION_S {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{what} must be at most {MAX_DURATION_S} seconds (a day)"
+                ))
+            }
+        };
         match &self.handle {
-            Dist::Exponential { mean } => positive(*mean, "--aht")?,
+            Dist::Exponential { mean } | Dist::Fixed(mean) => positive(*mean, "--aht")?,
             Dist::LogNormal { mean, cv } => {
                 positive(*mean, "--aht")?;
-                if !(cv.is_finite() && *cv > 0.0) {
-                    return Err("--cv must be a positive number".into());
+                if !(cv.is_finite() && *cv > 0.0 && *cv <= MAX_CV) {
+                    return Err(format!("--cv must be a positive number, at most {MAX_CV}"));
                 }
             }
-            Dist::Fixed(v) => positive(*v, "--aht")?,
             Dist::Empirical(_) => {}
         }
+        at_most_a_day(self.handle.mean(), "the mean handle time")?;
         if let Some(Dist::Exponential { mean }) = &self.patience {
             positive(*mean, "--patience")?;
         }
@@ -326,6 +356,10 @@ impl Model {
             }
         }
         positive(self.threshold_s, "--threshold")?;
+        at_most_a_day(self.threshold_s, "--threshold")?;
+        if let Some((after, _)) = self.callback {
+            at_most_a_day(after, "--callback-after")?;
+        }
         if self.horizon_s <= self.warm_up_s {
             return Err("the simulated time must be longer than the warm-up".into());
         }
@@ -340,6 +374,13 @@ impl Model {
         }
         if levels.len() > 1000 {
             return Err("--agents: at most 1,000 staffing levels in a sweep".into());
+        }
+        let calls = self.arrivals.per_day() * self.horizon_s as f64 / 86_400.0;
+        if calls > MAX_CALLS as f64 {
+            return Err(format!(
+                "the model offers about {calls:.3e} calls in a replication; at most {MAX_CALLS:.0e} \
+                 are simulated (lower the rate or --days)"
+            ));
         }
         Ok(())
     }
