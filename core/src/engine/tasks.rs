@@ -204,17 +204,14 @@ impl Engine {
             self.calls.insert(call, id);
         }
         self.task_tally.created += 1;
-        self.event(EventKind::TaskCreated {
+        let numbers = self.opts.outputs.wants_call_numbers();
+        self.event_of(EventClass::TaskCreated, || EventKind::TaskCreated {
             task: id,
             kind,
             channel,
             customer,
             ep,
-            numbers: self
-                .opts
-                .outputs
-                .wants_call_numbers()
-                .then(|| Box::new(CallNumbers { from, to })),
+            numbers: numbers.then(|| Box::new(CallNumbers { from, to })),
         });
         id
     }
@@ -476,7 +473,7 @@ impl Engine {
                 self.queues[q.ix()].tally.answered += 1;
             }
             let waited = now.since(t.first_queued.unwrap_or(now));
-            self.event(EventKind::TaskAnswered {
+            self.event_of(EventClass::TaskAnswered, || EventKind::TaskAnswered {
                 task,
                 agent,
                 waited,
