@@ -108,6 +108,27 @@ impl<K: SeqId, V> IdWindow<K, V> {
         self.compact();
     }
 
+    /// [`IdWindow::insert`] of the value `make` builds, built in its slot
+    /// when the id is the next one (the common case): a value built first
+    /// and then moved in is stored on the stack field by field and copied
+    /// in wider loads, which stall until those stores reach the cache.
+    #[inline]
+    pub fn insert_with(&mut self, id: K, make: impl FnOnce() -> V) {
+        let seq = id.seq();
+        if self.overflow.is_empty()
+            && !self.slots.is_empty()
+            && seq == self.base + self.slots.len() as u64
+            && self.slots.len() + 1 < COMPACT_FROM
+        {
+            let mut make = Some(make);
+            self.slots
+                .resize_with(self.slots.len() + 1, || make.take().map(|f| f()));
+            self.in_window += 1;
+        } else {
+            self.insert(id, make());
+        }
+    }
+
     fn slot(&self, seq: u64) -> Option<usize> {
         let ix = seq.checked_sub(self.base)? as usize;
         (ix < self.slots.len()).then_some(ix)
@@ -415,6 +436,49 @@ mod tests {
             assert!(w.delete(&TaskId(id)));
         }
         assert_eq!((w.len(), w.window_len()), (0, 0));
+    }
+
+    /// `insert_with` builds in place when it can and otherwise inserts: the
+    /// window it leaves is exactly `insert`'s, over the next ids, ids out of
+    /// order, ids far ahead, ids present again, removals and compaction.
+    #[test]
+    fn insert_with_leaves_what_insert_leaves() {
+        let mut a: IdWindow<TaskId, u64> = IdWindow::default();
+        let mut b: IdWindow<TaskId, u64> = IdWindow::default();
+        let mut present: Vec<u64> = Vec::new();
+        let mut x: u64 = 11;
+        let mut next = 1u64;
+        let mut in_place = 0;
+        for step in 0..40_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = match (x >> 40) % 1_000 {
+                0..=9 => next.saturating_sub((x >> 20) % 50),
+                10 => next + 5_000,
+                11 | 12 => (x >> 8) % next.max(1),
+                _ => next,
+            };
+            let fast = b.overflow.is_empty() && id == b.base + b.slots.len() as u64;
+            next = next.max(id + 1);
+            a.insert(TaskId(id), step);
+            b.insert_with(TaskId(id), || step);
+            in_place += fast as u32;
+            present.push(id);
+            // Removals keep about a hundred entries, the oldest and the
+            // newest alike, so that the overflow empties now and then.
+            while present.len() > 100 {
+                let i = (x >> 16) as usize % present.len();
+                let victim = TaskId(present.swap_remove(i));
+                assert_eq!(a.remove(&victim), b.remove(&victim));
+            }
+            if step % 1_000 == 0 {
+                assert!(a.iter().eq(b.iter()), "step {step}");
+            }
+            assert_eq!((a.len(), a.window_len()), (b.len(), b.window_len()));
+        }
+        assert!(a.iter().eq(b.iter()));
+        assert!(in_place > 10_000, "{in_place}");
     }
 
     #[test]

@@ -263,17 +263,14 @@ impl PlanDriver<'_> {
             self.seq += 1;
             (t + p, self.seq)
         });
-        self.callers.insert(
-            call,
-            Caller {
-                talk,
-                patience,
-                accepts,
-                answered: false,
-                prompt: None,
-                prompts: 0,
-            },
-        );
+        self.callers.insert_with(call, || Caller {
+            talk,
+            patience,
+            accepts,
+            answered: false,
+            prompt: None,
+            prompts: 0,
+        });
     }
 
     /// Schedules a stimulus. One due now runs after everything already due now.
