@@ -334,7 +334,7 @@ fn plan_refuses_bad_options_with_a_sentence() {
     std::fs::write(&profile, "start,calls\n09:00,10\n").expect("write");
     let handle = dir.join("handle.csv");
     std::fs::write(&handle, "seconds\n120\n90000\n").expect("write");
-    let handle = handle.to_str().expect("utf-8");
+    let handle_file = format!("--handle-file={}", handle.to_str().expect("utf-8"));
     let cases: [(&[&str], &str); 13] = [
         (
             &["plan", "--agents", "5"],
@@ -387,60 +387,40 @@ fn plan_refuses_bad_options_with_a_sentence() {
             "the model offers about 2.400e10 calls in a replication; at most 1e9 are simulated",
         ),
         (
-            &["plan", "--rate", "100", "--agents", "3", "--aht", "1e15"],
+            &["plan", "--rate=100", "--agents=3", "--aht=1e15"],
             "the mean handle time must be at most 86400 seconds (a day)",
         ),
         (
             &[
                 "plan",
-                "--rate",
-                "100",
-                "--agents",
-                "3",
-                "--handle",
-                "lognormal",
-                "--cv",
-                "1e300",
+                "--rate=1",
+                "--agents=3",
+                "--handle=lognormal",
+                "--cv=1e300",
             ],
             "--cv must be a positive number, at most 100",
         ),
         (
-            &[
-                "plan",
-                "--rate",
-                "100",
-                "--agents",
-                "3",
-                "--threshold",
-                "1e300",
-            ],
+            &["plan", "--rate=100", "--agents=3", "--threshold=1e300"],
             "--threshold must be at most 86400 seconds (a day)",
         ),
         (
             &[
                 "plan",
-                "--rate",
-                "100",
-                "--agents",
-                "3",
-                "--callback-after",
-                "1e300",
-                "--callback-share",
-                "0.5",
+                "--rate=1",
+                "--agents=3",
+                "--callback-after=1e300",
+                "--callback-share=1",
             ],
             "--callback-after must be at most 86400 seconds (a day)",
         ),
         (
             &[
                 "plan",
-                "--rate",
-                "100",
-                "--agents",
-                "3",
-                "--handle",
-                "empirical",
-                "--handle-file",
-                handle,
+                "--rate=100",
+                "--agents=3",
+                "--handle=empirical",
+                &handle_file,
             ],
             "handle.csv:3: 90000 seconds is more than a day (86400 s)",
         ),
