@@ -117,7 +117,7 @@ impl<K: SeqId, V> IdWindow<K, V> {
         let seq = id.seq();
         if self.overflow.is_empty()
             && !self.slots.is_empty()
-            && seq == self.base + self.slots.len() as u64
+            && seq == self.base.saturating_add(self.slots.len() as u64)
             && self.slots.len() + 1 < COMPACT_FROM
         {
             let mut make = Some(make);
