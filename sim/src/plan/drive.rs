@@ -54,7 +54,7 @@ pub(super) const CALLED_BACK_ANSWER: SimDuration = SimDuration::from_secs(3);
 /// Mixed into a replication's seed for the parties' own draws (agents'
 /// no-answer), apart from the traffic's.
 pub(super) const PARTIES_SEED: u64 = 0x5eed_a9e7;
-/// The most tasks a replication may hold at once (about half a gigabyte):
+/// The most tasks a replication may hold at once (about 400 MB):
 /// past it, the model is overloaded with a queue that grows without bound
 /// (callers who never give up, or callbacks that pile up), and the
 /// replication stops with [`Overloaded`] instead of exhausting memory.
