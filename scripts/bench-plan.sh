@@ -8,9 +8,17 @@
 # against the targets, and `switchboard plan` at 10 days too, to show that its
 # memory does not grow with simulated days. See bench/plan/README.md.
 #
-# Usage: scripts/bench-plan.sh            (takes about a minute and a half)
-# Needs: cargo, python3 with venv, /usr/bin/time (Debian: apt-get install -y time),
-# and PyPI for pip. Exits non-zero only when a tool fails to build or run.
+# The two Rust programs are measured in two builds: the release build as
+# shipped, optimized with a profile (scripts/build-pgo.sh, trained on other
+# workloads than this model), and a plain `cargo build --release`. Each build
+# of the plan is compared with the same build of the minimal loop, and the two
+# builds of the plan must print the same figures.
+#
+# Usage: scripts/bench-plan.sh            (about ten minutes: two builds, then
+#                                          about a minute and a half of runs)
+# Needs: cargo, rustup (llvm-tools, for the profile), python3 with venv,
+# /usr/bin/time (Debian: apt-get install -y time), and PyPI for pip. Exits
+# non-zero when a tool fails to build or run, or when the two builds disagree.
 # The two Rust programs take well under a second: their CPU time is also taken
 # to the microsecond (bench/plan/timed.py) over several runs, and the median kept.
 set -euo pipefail
@@ -63,6 +71,16 @@ if [[ $plan_ok == 0 ]]; then
   echo "bench-plan: running the other three only; the ratios against plan are n/a."
 fi
 
+pgo_ok=0
+if [[ $plan_ok == 1 ]]; then
+  echo "== building with a profile (scripts/build-pgo.sh)"
+  if PGO_BIN=$("$ROOT/scripts/build-pgo.sh" | tail -n 1) && [[ -x $PGO_BIN/switchboard ]]; then
+    pgo_ok=1
+  else
+    echo "bench-plan: the build with a profile failed: its rows are n/a." >&2
+  fi
+fi
+
 echo "== throwaway venv in $WORK: ciw==$CIW_VERSION simpy==$SIMPY_VERSION"
 if ! python3 -m venv "$WORK/venv"; then
   echo "bench-plan: python3 -m venv failed; install it with: apt-get install -y python3-venv" >&2
@@ -100,23 +118,44 @@ cpu() {
   done
 }
 
-if [[ $plan_ok == 1 ]]; then
-  PLAN=(plan "${MODEL[@]}" --replications 1 --threads 1 --seed "$SEED" --json)
-  run plan "$SWITCHBOARD" "${PLAN[@]}" --days "$DAYS"
-  run plan_short "$SWITCHBOARD" "${PLAN[@]}" --days "$SHORT_DAYS"
-  cpu plan "$PLAN_RUNS" "$SWITCHBOARD" "${PLAN[@]}" --days "$DAYS"
+PLAN=(plan "${MODEL[@]}" --replications 1 --threads 1 --seed "$SEED" --json)
+# bench BUILD SWITCHBOARD MINIMAL: the plan (30 and 10 days) and the minimal
+# loop of one build.
+bench() {
+  local build=$1 sb=$2 minimal=$3
+  run "plan_$build" "$sb" "${PLAN[@]}" --days "$DAYS"
+  run "plan_short_$build" "$sb" "${PLAN[@]}" --days "$SHORT_DAYS"
+  cpu "plan_$build" "$PLAN_RUNS" "$sb" "${PLAN[@]}" --days "$DAYS"
+  run "minimal_$build" "$minimal" "${MODEL[@]}" --days "$DAYS" --seed "$SEED"
+  cpu "minimal_$build" "$MINIMAL_RUNS" "$minimal" "${MODEL[@]}" --days "$DAYS" --seed "$SEED"
+}
+if [[ $pgo_ok == 1 ]]; then
+  bench pgo "$PGO_BIN/switchboard" "$PGO_BIN/examples/minimal_queue"
 fi
-run minimal "$MINIMAL" "${MODEL[@]}" --days "$DAYS" --seed "$SEED"
-cpu minimal "$MINIMAL_RUNS" "$MINIMAL" "${MODEL[@]}" --days "$DAYS" --seed "$SEED"
+if [[ $plan_ok == 1 ]]; then
+  bench plain "$SWITCHBOARD" "$MINIMAL"
+else
+  run minimal_plain "$MINIMAL" "${MODEL[@]}" --days "$DAYS" --seed "$SEED"
+  cpu minimal_plain "$MINIMAL_RUNS" "$MINIMAL" "${MODEL[@]}" --days "$DAYS" --seed "$SEED"
+fi
+if [[ $pgo_ok == 1 ]]; then
+  for f in plan plan_short minimal; do
+    if ! cmp -s "$WORK/${f}_pgo.out" "$WORK/${f}_plain.out"; then
+      echo "bench-plan: the two builds disagree ($f): the build with a profile must not change a figure" >&2
+      diff "$WORK/${f}_plain.out" "$WORK/${f}_pgo.out" >&2 || true
+      exit 1
+    fi
+  done
+fi
 run simpy "$PY" bench/plan/simpy_model.py "${MODEL[@]}" --days "$DAYS" --seed "$SEED"
 run ciw "$PY" bench/plan/ciw_model.py "${MODEL[@]}" --days "$DAYS" --seed "$SEED"
 
 echo
-python3 - "$WORK" "$plan_ok" "$DAYS" "$SHORT_DAYS" "$MINIMAL_RUNS" "$CIW_VERSION" "$SIMPY_VERSION" "$PLAN_RUNS" <<'EOF'
+python3 - "$WORK" "$plan_ok" "$pgo_ok" "$DAYS" "$SHORT_DAYS" "$MINIMAL_RUNS" "$CIW_VERSION" "$SIMPY_VERSION" "$PLAN_RUNS" <<'EOF'
 import json, statistics, sys
 
-work, plan_ok, days, short_days, minimal_runs, ciw_v, simpy_v, plan_runs = sys.argv[1:]
-plan_ok = plan_ok == "1"
+work, plan_ok, pgo_ok, days, short_days, minimal_runs, ciw_v, simpy_v, plan_runs = sys.argv[1:]
+plan_ok, pgo_ok = plan_ok == "1", pgo_ok == "1"
 
 
 def timing(name):
@@ -150,15 +189,23 @@ def plan(name):
     return figs, level.get("analytic")
 
 
+BUILDS = {"pgo": "with a profile", "plain": "plain release"}
 rows, analytic = {}, None
-if plan_ok:
-    figs, analytic = plan("plan")
-    rows[f"switchboard plan ({days} d, median of {plan_runs})"] = {
-        **timing("plan"), **precise("plan", plan_runs), **figs}
-    figs, _ = plan("plan_short")
-    rows[f"switchboard plan ({short_days} d)"] = {**timing("plan_short"), **figs}
-rows[f"minimal Rust loop (median of {minimal_runs})"] = {
-    **timing("minimal"), **precise("minimal", minimal_runs), **kv("minimal")}
+for build in ("pgo", "plain"):
+    if not (plan_ok and (build == "plain" or pgo_ok)):
+        continue
+    figs, analytic = plan(f"plan_{build}")
+    rows[f"switchboard plan, {BUILDS[build]} ({days} d, median of {plan_runs})"] = {
+        **timing(f"plan_{build}"), **precise(f"plan_{build}", plan_runs), **figs}
+    figs, _ = plan(f"plan_short_{build}")
+    rows[f"switchboard plan, {BUILDS[build]} ({short_days} d)"] = {
+        **timing(f"plan_short_{build}"), **figs}
+for build in ("pgo", "plain"):
+    if build == "pgo" and not pgo_ok:
+        continue
+    rows[f"minimal Rust loop, {BUILDS[build]} (median of {minimal_runs})"] = {
+        **timing(f"minimal_{build}"), **precise(f"minimal_{build}", minimal_runs),
+        **kv(f"minimal_{build}")}
 rows[f"SimPy {simpy_v}"] = {**timing("simpy"), **kv("simpy")}
 rows[f"ciw {ciw_v}"] = {**timing("ciw"), **kv("ciw")}
 
@@ -183,23 +230,26 @@ spread = lambda key: max(r[key] for r in others) - min(r[key] for r in others)
 print(f"\nspread of minimal/SimPy/ciw: SL {100 * spread('sl'):.2f} pt, ASA {spread('asa'):.2f} s,"
       f" abandonment {100 * spread('ab'):.2f} pt")
 
-print("\nratios (CPU = user + sys):")
-p = rows.get(f"switchboard plan ({days} d, median of {plan_runs})")
-p_short = rows.get(f"switchboard plan ({short_days} d)")
-m = rows[f"minimal Rust loop (median of {minimal_runs})"]
-checks = [
-    ("ciw CPU / plan CPU", lambda: rows[f"ciw {ciw_v}"]["cpu"] / p["cpu"], ">=", 100),
-    ("SimPy CPU / plan CPU", lambda: rows[f"SimPy {simpy_v}"]["cpu"] / p["cpu"], ">=", 25),
-    ("plan CPU / minimal CPU", lambda: p["cpu"] / max(m["cpu"], 1e-6), "<=", 6),
-    (f"plan RSS {days} d / {short_days} d", lambda: p["mb"] / p_short["mb"], "<=", 1.2),
-]
-for label, f, op, target in checks:
-    if not plan_ok:
-        print(f"  {label:<28} n/a   (switchboard plan not available)")
+for build in ("pgo", "plain"):
+    name = BUILDS[build]
+    print(f"\nratios, {name} build (CPU = user + sys):")
+    if not plan_ok or (build == "pgo" and not pgo_ok):
+        print("  n/a   (this build of switchboard plan is not available)")
         continue
-    v = f()
-    ok = v >= target if op == ">=" else v <= target
-    print(f"  {label:<28} {v:8.2f}   target {op} {target:<4}  {'PASS' if ok else 'MISS'}")
+    p = rows[f"switchboard plan, {name} ({days} d, median of {plan_runs})"]
+    p_short = rows[f"switchboard plan, {name} ({short_days} d)"]
+    m = rows[f"minimal Rust loop, {name} (median of {minimal_runs})"]
+    checks = [
+        ("ciw CPU / plan CPU", rows[f"ciw {ciw_v}"]["cpu"] / p["cpu"], ">=", 100),
+        ("SimPy CPU / plan CPU", rows[f"SimPy {simpy_v}"]["cpu"] / p["cpu"], ">=", 25),
+        ("plan CPU / minimal CPU", p["cpu"] / max(m["cpu"], 1e-6), "<=", 6),
+        (f"plan RSS {days} d / {short_days} d", p["mb"] / p_short["mb"], "<=", 1.2),
+    ]
+    for label, v, op, target in checks:
+        ok = v >= target if op == ">=" else v <= target
+        print(f"  {label:<28} {v:8.2f}   target {op} {target:<4}  {'PASS' if ok else 'MISS'}")
+if pgo_ok:
+    print("\nthe two builds printed the same figures (plan at 30 and 10 days, minimal loop)")
 if not plan_ok:
     print("\nSWITCHBOARD PLAN NOT AVAILABLE: only the other three ran.")
 EOF
