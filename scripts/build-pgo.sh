@@ -14,6 +14,8 @@
 #    - `switchboard plan` on three models unlike the benchmark's (wrap-up,
 #      callbacks and RONA; a lognormal handle time without patience; an
 #      intraday profile with a staffing schedule);
+#    - the production server, in-process, under the load tool
+#      (shell/examples/load.rs) for a second a phase;
 #    - the minimal loop on a smaller queue than the benchmark's;
 # 3. merges the profiles with the toolchain's llvm-profdata (rustup component
 #    llvm-tools, added if missing) and builds again with them.
@@ -44,14 +46,16 @@ if [[ ! -x $PROFDATA ]]; then
   fi
 fi
 
-build() { # build TARGET_DIR RUSTFLAGS
-  RUSTFLAGS="$2" cargo build --quiet --release --target-dir "$1" \
-    -p switchboard -p switchboard-sim --bin switchboard --example minimal_queue >&2
+build() { # build TARGET_DIR RUSTFLAGS [EXTRA CARGO ARGS...]
+  local dir=$1 flags=$2
+  shift 2
+  RUSTFLAGS="$flags" cargo build --quiet --release --target-dir "$dir" \
+    -p switchboard -p switchboard-sim --bin switchboard --example minimal_queue "$@" >&2
 }
 
 echo "== building the instrumented binaries ($TRAIN_DIR)" >&2
 rm -rf "$DATA"
-build "$TRAIN_DIR" "-Cprofile-generate=$DATA"
+build "$TRAIN_DIR" "-Cprofile-generate=$DATA" --example load
 
 SB="$TRAIN_DIR/release/switchboard"
 MINIMAL="$TRAIN_DIR/release/examples/minimal_queue"
@@ -82,6 +86,9 @@ train "$SB" plan --rate 3000 --aht 200 --handle lognormal --cv 0.8 --agents 170.
   --days 1 --replications 2 --threads 2
 train "$SB" plan --profile "$WORK/profile.csv" --aht 300 --patience 150 \
   --schedule "$WORK/schedule.csv" --days 2 --replications 2 --threads 2
+# The production server, in-process: durable inputs through the HTTP API and
+# agents' actions (the load tool of BENCHMARKS.md, one second a phase).
+train "$TRAIN_DIR/release/examples/load" --seconds 1
 train "$MINIMAL" --rate 500 --aht 180 --patience 60 --agents 30 --days 5
 
 "$PROFDATA" merge -o "$DATA/merged.profdata" "$DATA"
