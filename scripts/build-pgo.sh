@@ -22,7 +22,7 @@
 #
 # Usage: scripts/build-pgo.sh
 # Prints the directory of the optimized binaries (TARGET/pgo/release) last.
-# Needs: rustup (for llvm-tools) and about 3 GB in the target directory.
+# Needs: rustup (for llvm-tools) and about 2 GB in the target directory.
 # Takes about seven minutes on two cores (two release builds with fat LTO).
 set -euo pipefail
 
@@ -34,6 +34,7 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
 TRAIN_DIR="$TARGET_DIR/pgo-train"
 OUT_DIR="$TARGET_DIR/pgo"
 DATA="$TARGET_DIR/pgo-data"
+MERGED="$TARGET_DIR/pgo.profdata"
 
 SYSROOT=$(rustc --print sysroot)
 HOST=$(rustc -vV | sed -n 's/^host: //p')
@@ -91,8 +92,8 @@ train "$SB" plan --profile "$WORK/profile.csv" --aht 300 --patience 150 \
 train "$TRAIN_DIR/release/examples/load" --seconds 1
 train "$MINIMAL" --rate 500 --aht 180 --patience 60 --agents 30 --days 5
 
-"$PROFDATA" merge -o "$DATA/merged.profdata" "$DATA"
+"$PROFDATA" merge -o "$MERGED" "$DATA"
 
 echo "== building with the profile ($OUT_DIR)" >&2
-build "$OUT_DIR" "-Cprofile-use=$DATA/merged.profdata"
+build "$OUT_DIR" "-Cprofile-use=$MERGED"
 echo "$OUT_DIR/release"
