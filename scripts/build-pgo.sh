@@ -2,8 +2,8 @@
 # The release build of `switchboard`, optimized with a profile (PGO): the
 # compiler lays out and inlines the code by how often each branch ran on a
 # training workload, instead of guessing. Same source, same rules, same
-# output byte for byte; on the plan's benchmark about a quarter less CPU time
-# than `cargo build --release` (BENCHMARKS.md).
+# output byte for byte; on the plan's benchmark about a fifth less CPU time
+# than `cargo build --release` (22% side by side, BENCHMARKS.md).
 #
 # 1. builds an instrumented `switchboard` (and the benchmark's minimal loop,
 #    sim/examples/minimal_queue.rs, so that it is compared like for like);

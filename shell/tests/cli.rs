@@ -388,7 +388,7 @@ fn plan_refuses_bad_options_with_a_sentence() {
         ),
         (
             &["plan", "--rate=100", "--agents=3", "--aht=1e15"],
-            "the mean handle time must be at most 86400 seconds (a day)",
+            "--aht must be at most 86400 seconds (a day)",
         ),
         (
             &[

@@ -334,7 +334,7 @@ impl Model {
             }
             Dist::Empirical(_) => {}
         }
-        at_most_a_day(self.handle.mean(), "the mean handle time")?;
+        at_most_a_day(self.handle.mean(), "--aht")?;
         if let Some(Dist::Exponential { mean }) = &self.patience {
             positive(*mean, "--patience")?;
         }
